@@ -1,0 +1,21 @@
+import type { AuditSink, Clock, PasswordHasher, SessionStore, ThrottleStore, UserStore } from '../ports.js';
+import type { CoreConfig } from './config.js';
+import type { KeyRing } from './keys/key-ring.js';
+import type { AccessTokenVerifier } from './tokens/access-token.js';
+
+/**
+ * Everything the core can be given. Each operation declares the narrow `Pick` it uses,
+ * so a test builds only what the rule under test touches.
+ */
+export interface CoreDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  audit: AuditSink;
+  throttle: ThrottleStore;
+  hasher: PasswordHasher;
+  clock: Clock;
+  config: CoreConfig;
+  keyRing: KeyRing;
+  verifier: AccessTokenVerifier;
+  commonPasswords: ReadonlySet<string>;
+}

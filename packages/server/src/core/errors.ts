@@ -1,0 +1,131 @@
+/**
+ * Typed domain errors. Each carries the stable contract `code` (API.md) and the HTTP
+ * status the edge translates it to; `debug` is logged with the request id, never sent.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_credentials'
+  | 'weak_password'
+  | 'email_taken'
+  | 'mfa_required'
+  | 'invalid_mfa_code'
+  | 'account_blocked'
+  | 'rate_limited'
+  | 'invalid_grant'
+  | 'unauthorized'
+  | 'csrf_failed'
+  | 'forbidden'
+  | 'not_found'
+  | 'invalid_token'
+  | 'temporarily_unavailable';
+
+export type EndReason =
+  | 'logout'
+  | 'logout_all'
+  | 'revoked'
+  | 'admin'
+  | 'blocked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'reuse_detected'
+  | 'idle_timeout'
+  | 'expired';
+
+export abstract class AuthError extends Error {
+  abstract readonly code: ErrorCode;
+  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503;
+  /** Extra fields the contract puts beside `error` (e.g. `reason`, `mfa_token`). */
+  readonly extra: Record<string, unknown> = {};
+  constructor(
+    readonly description?: string,
+    readonly debug?: string,
+  ) {
+    super(description);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidRequest extends AuthError {
+  readonly code = 'invalid_request';
+  readonly status = 400;
+}
+export class InvalidCredentials extends AuthError {
+  readonly code = 'invalid_credentials';
+  readonly status = 401;
+  constructor(debug?: string) {
+    super('The email or password is incorrect.', debug);
+  }
+}
+export class WeakPassword extends AuthError {
+  readonly code = 'weak_password';
+  readonly status = 400;
+}
+export class EmailTaken extends AuthError {
+  readonly code = 'email_taken';
+  readonly status = 409;
+  constructor() {
+    super('An account with this email already exists.');
+  }
+}
+export class AccountBlocked extends AuthError {
+  readonly code = 'account_blocked';
+  readonly status = 403;
+  constructor() {
+    super('This account is blocked.');
+  }
+}
+export class RateLimited extends AuthError {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many attempts. Try again in ${retryAfterSeconds} seconds.`);
+  }
+}
+export class InvalidGrant extends AuthError {
+  readonly code = 'invalid_grant';
+  readonly status = 401;
+  constructor(description = 'The refresh token is invalid, expired or revoked.', reason?: EndReason, debug?: string) {
+    super(description, debug);
+    if (reason) this.extra.reason = reason;
+  }
+}
+export class Unauthorized extends AuthError {
+  readonly code = 'unauthorized';
+  readonly status = 401;
+  /** Whether a credential was presented (RFC 6750 §3.1 `error="invalid_token"`). */
+  constructor(
+    description = 'Authentication is required.',
+    readonly tokenPresented = false,
+    reason?: EndReason,
+    debug?: string,
+  ) {
+    super(description, debug);
+    if (reason) this.extra.reason = reason;
+  }
+}
+export class CsrfFailed extends AuthError {
+  readonly code = 'csrf_failed';
+  readonly status = 403;
+  constructor() {
+    super('The X-CSRF-Token header is missing or does not match.');
+  }
+}
+export class Forbidden extends AuthError {
+  readonly code = 'forbidden';
+  readonly status = 403;
+}
+export class NotFound extends AuthError {
+  readonly code = 'not_found';
+  readonly status = 404;
+}
+export class InvalidToken extends AuthError {
+  readonly code = 'invalid_token';
+  readonly status = 400;
+}
+export class TemporarilyUnavailable extends AuthError {
+  readonly code = 'temporarily_unavailable';
+  readonly status = 503;
+  constructor(debug?: string) {
+    super('The service is temporarily unavailable. Try again shortly.', debug);
+  }
+}

@@ -1,0 +1,32 @@
+import type { SessionRecord } from '../../ports.js';
+import type { CoreDeps } from '../deps.js';
+import { Unauthorized } from '../errors.js';
+import type { AccessClaims } from '../tokens/access-token.js';
+import { endSession } from './end-session.js';
+import { lapsedReason } from './lifetime.js';
+
+export interface Authenticated {
+  claims: AccessClaims;
+  session: SessionRecord;
+}
+
+export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'clock' | 'audit'>;
+
+/**
+ * A valid signature is not enough: the session behind the token must still be alive,
+ * so a logout or revocation takes effect on the next request, not at `exp`.
+ */
+export async function authenticateAccessToken(deps: AuthenticateDeps, token: string): Promise<Authenticated> {
+  const result = await deps.verifier.verify(token);
+  if (!result.ok) throw new Unauthorized('The access token is invalid or expired.', true, undefined, result.failure);
+  const session = await deps.sessions.findById(result.claims.sid);
+  if (!session || session.userId !== result.claims.sub) {
+    throw new Unauthorized('The access token is invalid or expired.', true, undefined, 'no such session');
+  }
+  const reason = lapsedReason(session, deps.clock.now());
+  if (reason) {
+    if (session.endedAt === null) await endSession(deps, session, reason, null);
+    throw new Unauthorized('The session has ended.', true, reason, `session ${reason}`);
+  }
+  return { claims: result.claims, session };
+}

@@ -1,0 +1,64 @@
+import type { RequestContext, SessionRecord } from '../../ports.js';
+import { auditEvent, type AuditType } from '../audit/audit-event.js';
+import type { CoreDeps } from '../deps.js';
+import type { EndReason } from '../errors.js';
+
+export type EndSessionDeps = Pick<CoreDeps, 'sessions' | 'clock' | 'audit'>;
+
+const AUDIT_FOR_REASON: Record<EndReason, AuditType> = {
+  logout: 'logout',
+  logout_all: 'logout_all',
+  revoked: 'session_revoked',
+  admin: 'session_revoked',
+  blocked: 'session_revoked',
+  password_changed: 'session_revoked',
+  password_reset: 'session_revoked',
+  reuse_detected: 'refresh_token_reuse',
+  idle_timeout: 'session_expired',
+  expired: 'session_expired',
+};
+
+/**
+ * Ends one session and records why. Idempotent: a session that already ended keeps its
+ * first reason and no second event is written.
+ */
+export async function endSession(
+  deps: EndSessionDeps,
+  session: Pick<SessionRecord, 'id' | 'userId' | 'createdAt' | 'type'>,
+  reason: EndReason,
+  ctx: RequestContext | null,
+  data: Record<string, unknown> = {},
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const ended = await deps.sessions.end(session.id, reason, now);
+  if (ended) {
+    await deps.audit.record(
+      auditEvent(AUDIT_FOR_REASON[reason], ctx, now, {
+        userId: session.userId,
+        sessionId: session.id,
+        data: { reason, type: session.type, durationSeconds: Math.round((now - session.createdAt) / 1000), ...data },
+      }),
+    );
+  }
+  return ended;
+}
+
+/** Ends every active session of a user (optionally keeping one) with one audit event. */
+export async function endAllSessions(
+  deps: EndSessionDeps,
+  userId: string,
+  reason: EndReason,
+  ctx: RequestContext | null,
+  options: { exceptSessionId?: string; auditType?: AuditType; currentSessionId?: string | null } = {},
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const ended = await deps.sessions.endAllForUser(userId, reason, now, options.exceptSessionId);
+  await deps.audit.record(
+    auditEvent(options.auditType ?? AUDIT_FOR_REASON[reason], ctx, now, {
+      userId,
+      sessionId: options.currentSessionId ?? null,
+      data: { reason, sessions: ended },
+    }),
+  );
+  return ended;
+}

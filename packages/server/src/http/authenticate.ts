@@ -1,0 +1,61 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Latchkey } from '../app.js';
+import { CsrfFailed, Unauthorized } from '../core/errors.js';
+import { authenticateAccessToken, type Authenticated } from '../core/sessions/authenticate.js';
+import { csrfMatches } from '../core/sessions/csrf.js';
+import { constantTimeEqual } from '../core/tokens/opaque-token.js';
+import type { RequestContext } from '../ports.js';
+import { ACCESS_COOKIE, CSRF_COOKIE } from './cookies.js';
+
+export type Transport = 'cookie' | 'bearer';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: (Authenticated & { transport: Transport }) | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function requestContext(request: FastifyRequest): RequestContext {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : '', requestId: request.id };
+}
+
+/**
+ * Reads the access token from `Authorization: Bearer` or the access cookie, never from
+ * the query or body (API.md "Transports"). Cookie-authenticated unsafe requests must
+ * carry `X-CSRF-Token` equal to the csrf cookie and bound to the session.
+ */
+export function credentialFrom(request: FastifyRequest): { token: string; transport: Transport } | null {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+    if (!match) throw new Unauthorized('The Authorization header must be "Bearer <token>".', true);
+    return { token: match[1]!, transport: 'bearer' };
+  }
+  const cookie = request.cookies[ACCESS_COOKIE];
+  return cookie ? { token: cookie, transport: 'cookie' } : null;
+}
+
+/** True when the X-CSRF-Token header equals the csrf cookie. */
+export function csrfHeaderMatchesCookie(request: FastifyRequest): boolean {
+  const header = request.headers['x-csrf-token'];
+  const cookie = request.cookies[CSRF_COOKIE];
+  return typeof header === 'string' && typeof cookie === 'string' && cookie.length > 0 && constantTimeEqual(header, cookie);
+}
+
+export function authenticator(latchkey: Latchkey) {
+  return async function requireAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const credential = credentialFrom(request);
+    if (!credential) throw new Unauthorized();
+    const auth = await authenticateAccessToken(latchkey.deps, credential.token);
+    if (credential.transport === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      const header = request.headers['x-csrf-token'];
+      if (!csrfHeaderMatchesCookie(request) || typeof header !== 'string' || !csrfMatches(latchkey.csrfKey, auth.session.id, header)) {
+        throw new CsrfFailed();
+      }
+    }
+    request.auth = { ...auth, transport: credential.transport };
+  };
+}

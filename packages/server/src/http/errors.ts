@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError, RateLimited, Unauthorized } from '../core/errors.js';
+
+function bearerChallenge(error: Unauthorized): string {
+  // RFC 6750 §3.1: name the error only when a token was actually presented.
+  return error.tokenPresented
+    ? 'Bearer realm="latchkey", error="invalid_token", error_description="The access token is invalid"'
+    : 'Bearer realm="latchkey"';
+}
+
+/** Maps Fastify's own 4xx errors (parsing, validation, limits) to the contract's shape. */
+function frameworkError(error: FastifyError): { status: number; description: string } | null {
+  if (error.validation) {
+    const first = error.validation[0];
+    const where = first?.instancePath
+      ? first.instancePath.slice(1).replace(/\//g, '.')
+      : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    return {
+      status: 400,
+      description: where
+        ? `Invalid field "${where}": ${first?.message ?? 'invalid'}.`
+        : `Invalid request: ${first?.message ?? 'malformed'}.`,
+    };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? { status: 415, description: 'Unsupported content type; send application/json.' }
+        : { status: 400, description: 'Invalid Content-Length.' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, description: 'The request body is too large.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, description: 'The body is not valid JSON.' };
+  }
+  if (error instanceof SyntaxError) return { status: 400, description: 'The body is not valid JSON.' };
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, description: 'The request is malformed.' };
+  return null;
+}
+
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  description: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify({ error: code, error_description: description, ...extra }));
+}
+
+/** The one error handler: domain errors keep their code, everything unknown is a bare 500. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AuthError) {
+      if (error.debug) request.log.info({ code: error.code, debug: error.debug }, 'request refused');
+      if (error instanceof Unauthorized) reply.header('www-authenticate', bearerChallenge(error));
+      if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
+      return sendError(reply, error.status, error.code, error.description ?? error.code, error.extra);
+    }
+    const mapped = frameworkError(error);
+    if (mapped) return sendError(reply, mapped.status, 'invalid_request', mapped.description);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, 'server_error', 'An unexpected error occurred.');
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`),
+  );
+}
