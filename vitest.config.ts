@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     env: { NODE_ENV: 'test' },
+    globalSetup: ['packages/server/test/support/global-build.ts'],
   },
 });

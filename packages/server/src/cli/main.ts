@@ -20,11 +20,16 @@ Configuration comes from the environment; see docs/configuration.md.`;
 type Out = (line: string) => void;
 
 /** Runs one CLI command; returns the process exit code. */
-export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Out = (l) => console.log(l),
+  err: Out = (l) => console.error(l),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const [command = 'serve', sub, ...rest] = argv;
   let config: ServerConfig;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       err(`latchkey: configuration error: ${error.message}`);

@@ -23,6 +23,11 @@ export interface KeyRingDeps {
   maxTokenTtl: number;
 }
 
+/** The signing order: greatest (createdAt, kid) first. */
+function newestFirst(a: LoadedKey, b: LoadedKey): number {
+  return b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1);
+}
+
 /** Other nodes pick up a rotation within this; a retired key stays published past it. */
 export const KEY_RELOAD_MS = 30_000;
 const UNKNOWN_KID_RELOAD_MS = 5_000;
@@ -58,9 +63,7 @@ export class KeyRing {
     this.byKid = next;
     // Several nodes starting on an empty store may each create a key; all of them pick
     // the same one (greatest by createdAt, then kid) so they sign alike.
-    const active = [...next.values()]
-      .filter((k) => k.retiredAt === null)
-      .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1));
+    const active = [...next.values()].filter((k) => k.retiredAt === null).sort(newestFirst);
     this.signing = active[0] ?? null;
     this.loadedAt = this.deps.clock.now();
   }
@@ -84,16 +87,18 @@ export class KeyRing {
     const now = this.deps.clock.now();
     const generated = generateKey(this.deps.alg);
     const kid = generated.kid;
+    // Strictly newer than every key we hold, so the new key orders first even within one millisecond.
+    const createdAt = Math.max(now, ...[...this.byKid.values()].map((k) => k.createdAt + 1));
     await this.deps.keys.insert({
       kid,
       alg: this.deps.alg,
       publicJwk: generated.publicJwk ? JSON.stringify(generated.publicJwk) : null,
       privateJwkEncrypted: encryptJwk(generated.privateJwk, this.deps.kek),
-      createdAt: now,
+      createdAt,
       retiredAt: null,
       publishUntil: null,
     });
-    await this.deps.keys.retireOlderThan({ kid, createdAt: now }, now, now + this.deps.maxTokenTtl * 1000 + 2 * KEY_RELOAD_MS);
+    await this.deps.keys.retireOlderThan({ kid, createdAt }, now, now + this.deps.maxTokenTtl * 1000 + 2 * KEY_RELOAD_MS);
     await this.reload();
     return { kid, alg: this.deps.alg };
   }
@@ -129,7 +134,7 @@ export class KeyRing {
     const now = this.deps.clock.now();
     const keys = [...this.byKid.values()]
       .filter((k) => k.publicJwk && (k.publishUntil === null || k.publishUntil > now))
-      .sort((a, b) => b.createdAt - a.createdAt)
+      .sort(newestFirst)
       .map((k) => k.publicJwk!);
     return { keys };
   }
@@ -142,15 +147,13 @@ export class KeyRing {
     publishUntil: number | null;
     signing: boolean;
   }> {
-    return [...this.byKid.values()]
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((k) => ({
-        kid: k.kid,
-        alg: k.alg,
-        createdAt: k.createdAt,
-        retiredAt: k.retiredAt,
-        publishUntil: k.publishUntil,
-        signing: k === this.signing,
-      }));
+    return [...this.byKid.values()].sort(newestFirst).map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      createdAt: k.createdAt,
+      retiredAt: k.retiredAt,
+      publishUntil: k.publishUntil,
+      signing: k === this.signing,
+    }));
   }
 }
