@@ -73,7 +73,10 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const user = await registerUser(deps, request.body, requestContext(request));
+        // Only the three contract fields reach the core: unknown fields such as `roles` or
+        // `tenantId` are ignored, never trusted (a self-registered admin would be a hole).
+        const { email, password, name } = request.body;
+        const user = await registerUser(deps, { email, password, name }, requestContext(request));
         return reply.code(201).send({ user: userView(user) });
       },
     );
