@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { NewRefreshToken, RequestContext, SessionRecord } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
-import { InvalidGrant } from '../errors.js';
+import { CsrfFailed, InvalidGrant } from '../errors.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, REFRESH_TOKEN_PREFIX } from '../tokens/opaque-token.js';
+import { csrfMatches } from './csrf.js';
 import { endSession } from './end-session.js';
 import { lapsedReason, nextIdleExpiry } from './lifetime.js';
 import type { SessionGrant } from './start-session.js';
@@ -25,7 +26,13 @@ const MAX_ROUNDS = 4;
  */
 export async function refreshSession(
   deps: RefreshSessionDeps,
-  input: { refreshToken: string; ctx: RequestContext; clientId?: string },
+  input: {
+    refreshToken: string;
+    ctx: RequestContext;
+    clientId?: string;
+    /** Cookie mode: the X-CSRF-Token presented, which must be the one bound to the token's session. */
+    csrf?: { key: Buffer; token: string };
+  },
 ): Promise<SessionGrant> {
   if (!looksLikeOpaqueToken(input.refreshToken, REFRESH_TOKEN_PREFIX)) throw new InvalidGrant(undefined, undefined, 'malformed token');
   const hash = hashToken(input.refreshToken);
@@ -36,6 +43,9 @@ export async function refreshSession(
     const now = deps.clock.now();
     const session = await deps.sessions.findById(token.sessionId);
     if (!session) throw new InvalidGrant(undefined, undefined, 'session gone');
+    // API.md "Transports": the CSRF token is bound to the session, so a csrf cookie and
+    // header planted from another session do not unlock this one's refresh cookie.
+    if (input.csrf && !csrfMatches(input.csrf.key, session.id, input.csrf.token)) throw new CsrfFailed();
     if (input.clientId !== undefined && session.clientId !== input.clientId) {
       throw new InvalidGrant('The refresh token was not issued to this client.', undefined, 'client mismatch');
     }

@@ -110,19 +110,25 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
           tags: ['session'],
           summary: 'Rotate the refresh token and get a new access token',
           description: 'Bearer mode when the body has refresh_token; cookie mode (refresh cookie + X-CSRF-Token) otherwise.',
-          body: Type.Optional(Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 1024 })) })),
+          body: Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 1024 })) }),
           response: { 200: Type.Union([TokenBody, CookieBody]), ...errors(400, 401, 403) },
+        },
+        // API.md: a cookie-mode refresh needs no body. Fastify validates even an absent
+        // body against the schema, so an absent one is read as `{}`.
+        preValidation: async (request) => {
+          if (request.body === undefined) request.body = {};
         },
       },
       async (request, reply) => {
         const ctx = requestContext(request);
-        const bodyToken = request.body?.refresh_token;
+        const bodyToken = request.body.refresh_token;
         if (bodyToken !== undefined) return deliver(reply, await refreshSession(deps, { refreshToken: bodyToken, ctx }), 'bearer', false);
         const cookieToken = request.cookies[REFRESH_COOKIE];
         if (!cookieToken) throw new InvalidGrant('No refresh token was presented.');
         if (!csrfHeaderMatchesCookie(request)) throw new CsrfFailed();
+        const csrf = { key: csrfKey, token: request.headers['x-csrf-token'] as string };
         try {
-          return deliver(reply, await refreshSession(deps, { refreshToken: cookieToken, ctx }), 'cookie', false);
+          return deliver(reply, await refreshSession(deps, { refreshToken: cookieToken, ctx, csrf }), 'cookie', false);
         } catch (error) {
           if (error instanceof InvalidGrant && error.extra.reason) clearSessionCookies(reply);
           throw error;
