@@ -152,6 +152,11 @@ export interface KeyStore {
    * that two nodes rotating at once leave the newest key signing, never none.
    */
   retireOlderThan(keep: { kid: string; createdAt: number }, retiredAt: number, publishUntil: number): Promise<void>;
+  /**
+   * Inserts `key` only if no key is signing, serialised across nodes: nodes starting
+   * together on an empty database create one first key, not one each. True if inserted.
+   */
+  insertIfNoneSigning(key: StoredKey): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
 

@@ -1,16 +1,55 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Health } from '../ports.js';
 import type { Database } from './schema.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './unavailable.js';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   kind: 'sqlite' | 'postgres';
   health: Health;
+  /** A handle to run migrations with (and close afterwards). */
+  migrationDb(): { db: Kysely<any>; close(): Promise<void> };
   close(): Promise<void>;
+}
+
+/** Connections per node; N nodes need N times this below PostgreSQL's max_connections. */
+export const POSTGRES_POOL_MAX = 10;
+
+/**
+ * Translates "the database is unreachable" at the edge, once: every failure to get a
+ * connection, and every query failing for a transient reason, becomes
+ * TemporarilyUnavailable (503). A client whose connection broke is destroyed on release
+ * instead of going back to the pool.
+ */
+function guardPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw databaseUnavailable(error);
+      }
+      let broken = false;
+      return {
+        query: ((...args: [any, any?]) => {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (!(result instanceof Promise)) return result;
+          return result.catch((error: unknown) => {
+            if (!isDatabaseUnavailable(error)) throw error;
+            broken = true;
+            throw databaseUnavailable(error);
+          });
+        }) as PostgresPoolClient['query'],
+        release: () => client.release(broken ? true : undefined),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /**
@@ -31,6 +70,7 @@ export function openDatabase(url: string): OpenDatabase {
       db,
       kind: 'sqlite',
       health: { check: async () => void sqlite.prepare('select 1').get() },
+      migrationDb: () => ({ db, close: async () => {} }),
       close: () => db.destroy(),
     };
   }
@@ -38,18 +78,31 @@ export function openDatabase(url: string): OpenDatabase {
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const pool = new pg.Pool({
       connectionString: url,
-      max: 10,
-      connectionTimeoutMillis: 2000,
-      statement_timeout: 5000,
-      query_timeout: 5000,
+      max: POSTGRES_POOL_MAX,
+      // API.md: a request that needs an unreachable database answers 503 within 2 s.
+      // Waiting for a connection (new or pooled) and any one statement are bounded
+      // below that; the server also drops transactions a dead node left open.
+      connectionTimeoutMillis: 1000,
+      query_timeout: 1500,
+      statement_timeout: 1500,
+      idle_in_transaction_session_timeout: 10_000,
+      keepAlive: true,
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }), plugins });
     return {
       db,
       kind: 'postgres',
       health: { check: async () => void (await sql`select 1`.execute(db)) },
+      migrationDb: () => {
+        // Migrations run on a connection of their own without the request timeouts: a
+        // node waits for another node's migrations behind PostgreSQL's advisory lock.
+        const own = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
+        own.on('error', () => {});
+        const migrator = new Kysely<any>({ dialect: new PostgresDialect({ pool: own }), plugins });
+        return { db: migrator, close: () => migrator.destroy() };
+      },
       close: () => db.destroy(),
     };
   }

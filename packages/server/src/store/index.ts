@@ -19,15 +19,22 @@ export interface Stores {
 
 /** Every store over one database, chosen by URL. */
 export function openStores(url: string): Stores {
-  const { db, kind, health, close } = openDatabase(url);
+  const { db, kind, health, migrationDb, close } = openDatabase(url);
   return {
     kind,
     users: createUserStore(db),
     sessions: createSessionStore(db),
-    keys: createKeyStore(db),
+    keys: createKeyStore(db, kind),
     audit: createAuditStore(db),
     health,
-    migrate: () => migrateToLatest(db),
+    async migrate() {
+      const target = migrationDb();
+      try {
+        return await migrateToLatest(target.db);
+      } finally {
+        await target.close();
+      }
+    },
     close,
   };
 }

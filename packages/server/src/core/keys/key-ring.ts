@@ -48,7 +48,29 @@ export class KeyRing {
   /** Loads the ring and makes sure a key of the configured algorithm signs. */
   async init(): Promise<void> {
     await this.reload();
+    if (!this.signing) {
+      // Nodes starting together on an empty database: the store lets exactly one of
+      // them insert the first key, and every node then signs with that one.
+      await this.deps.keys.insertIfNoneSigning(this.newKey(this.deps.clock.now()).stored);
+      await this.reload();
+    }
     if (!this.signing || this.signing.alg !== this.deps.alg) await this.rotate();
+  }
+
+  private newKey(createdAt: number): { kid: string; stored: StoredKey } {
+    const generated = generateKey(this.deps.alg);
+    return {
+      kid: generated.kid,
+      stored: {
+        kid: generated.kid,
+        alg: this.deps.alg,
+        publicJwk: generated.publicJwk ? JSON.stringify(generated.publicJwk) : null,
+        privateJwkEncrypted: encryptJwk(generated.privateJwk, this.deps.kek),
+        createdAt,
+        retiredAt: null,
+        publishUntil: null,
+      },
+    };
   }
 
   async reload(): Promise<void> {
@@ -85,19 +107,10 @@ export class KeyRing {
   /** Creates a new signing key; the previous ones verify until their tokens expire. */
   async rotate(): Promise<{ kid: string; alg: KeyAlgorithm }> {
     const now = this.deps.clock.now();
-    const generated = generateKey(this.deps.alg);
-    const kid = generated.kid;
     // Strictly newer than every key we hold, so the new key orders first even within one millisecond.
     const createdAt = Math.max(now, ...[...this.byKid.values()].map((k) => k.createdAt + 1));
-    await this.deps.keys.insert({
-      kid,
-      alg: this.deps.alg,
-      publicJwk: generated.publicJwk ? JSON.stringify(generated.publicJwk) : null,
-      privateJwkEncrypted: encryptJwk(generated.privateJwk, this.deps.kek),
-      createdAt,
-      retiredAt: null,
-      publishUntil: null,
-    });
+    const { kid, stored } = this.newKey(createdAt);
+    await this.deps.keys.insert(stored);
     await this.deps.keys.retireOlderThan({ kid, createdAt }, now, now + this.deps.maxTokenTtl * 1000 + 2 * KEY_RELOAD_MS);
     await this.reload();
     return { kid, alg: this.deps.alg };
