@@ -1,14 +1,19 @@
 import { pino, type Logger as Pino } from 'pino';
 import { createArgon2Hasher } from './adapters/argon2-hasher.js';
 import { createAuditSink } from './adapters/audit-sink.js';
+import { createLogMailer, createSmtpMailer } from './adapters/mailer.js';
+import { createWebhookNotifier, type WebhookNotifier } from './adapters/webhook.js';
 import { createMetrics, type Metrics } from './adapters/metrics.js';
 import { loadCommonPasswords } from './adapters/common-passwords.js';
+import { createMemoryActivityWindow } from './cache/memory-activity-window.js';
 import { createMemoryThrottleStore } from './cache/memory-throttle.js';
 import { resolveSecret, type ServerConfig } from './config.js';
 import { prepareUser } from './core/accounts/register.js';
+import { isAlert, withSuspiciousActivityDetection } from './core/alerts/suspicious-activity.js';
 import type { CoreDeps } from './core/deps.js';
 import { deriveKeyEncryptionKey } from './core/keys/key-material.js';
 import { KeyRing } from './core/keys/key-ring.js';
+import { deriveMfaKey } from './core/mfa/secret-box.js';
 import { deriveCsrfKey } from './core/sessions/csrf.js';
 import { AccessTokenVerifier } from './core/tokens/access-token.js';
 import type { Clock, PasswordHasher } from './ports.js';
@@ -25,6 +30,8 @@ export interface Latchkey {
   metrics: Metrics;
   csrfKey: Buffer;
   logger: Pino;
+  /** Suspicious-activity alerts to LATCHKEY_WEBHOOK_URL; null when none is configured. */
+  webhook: WebhookNotifier | null;
   /** Deletes expired tokens, long-ended sessions and keys past their publication. */
   purge(): Promise<number>;
   close(): Promise<void>;
@@ -45,7 +52,17 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     pino({
       level: config.logLevel,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.refresh_token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.refresh_token',
+          '*.currentPassword',
+          '*.newPassword',
+          '*.mfa_token',
+          '*.code',
+        ],
         censor: '[redacted]',
       },
     });
@@ -68,10 +85,21 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     maxTokenTtl: config.accessTtl,
   });
   await keyRing.init();
+  const webhook =
+    config.webhookUrl && config.webhookSecret
+      ? createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, logger, accept: isAlert })
+      : null;
+  const smtp = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : null;
+  const auditSink = createAuditSink({
+    store: stores.audit,
+    logger,
+    observers: webhook ? [metrics.observe, (event) => webhook.notify(event)] : [metrics.observe],
+  });
+  const activity = createMemoryActivityWindow(clock);
   const deps: CoreDeps = {
     users: stores.users,
     sessions: stores.sessions,
-    audit: createAuditSink({ store: stores.audit, logger, observers: [metrics.observe] }),
+    audit: withSuspiciousActivityDetection(auditSink, { knownDevices: stores.knownDevices, activity, logger }),
     throttle: createMemoryThrottleStore(clock),
     hasher: options.hasher ?? createArgon2Hasher(),
     clock,
@@ -79,12 +107,23 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     keyRing,
     verifier: new AccessTokenVerifier({ keyRing, clock, config }),
     commonPasswords: loadCommonPasswords(),
+    mfa: stores.mfa,
+    mfaKey: deriveMfaKey(secret),
+    passwordResets: stores.passwordResets,
+    mailer: smtp ?? createLogMailer(logger, config.production),
+    knownDevices: stores.knownDevices,
+    activity,
   };
   if (config.bootstrapAdmin) await bootstrapAdmin(deps, config.bootstrapAdmin, logger);
 
   const purge = async () => {
     const now = clock.now();
-    return (await stores.sessions.purge(now, now - ENDED_RETENTION_MS)) + (await stores.keys.deleteExpired(now));
+    return (
+      (await stores.sessions.purge(now, now - ENDED_RETENTION_MS)) +
+      (await stores.keys.deleteExpired(now)) +
+      (await stores.mfa.purge(now)) +
+      (await stores.passwordResets.purge(now))
+    );
   };
   const timers: NodeJS.Timeout[] = [];
   if (options.timers !== false) {
@@ -105,9 +144,12 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     metrics,
     csrfKey: deriveCsrfKey(secret),
     logger,
+    webhook,
     purge,
     async close() {
       for (const timer of timers) clearInterval(timer);
+      await webhook?.close();
+      smtp?.close();
       await stores.close();
     },
   };

@@ -17,6 +17,14 @@ export interface ServerConfig extends CoreConfig {
   trustProxy: boolean | string | number;
   bodyLimit: number;
   logLevel: string;
+  /** LATCHKEY_SMTP_URL (smtp:// or smtps://); null: mail is written to the log. */
+  smtpUrl: string | null;
+  /** LATCHKEY_MAIL_FROM: the sender of password-reset mail. */
+  mailFrom: string;
+  /** LATCHKEY_WEBHOOK_URL: where suspicious-activity alerts are POSTed; null: none. */
+  webhookUrl: string | null;
+  /** LATCHKEY_WEBHOOK_SECRET: HMAC-SHA256 key of the alert signature header. */
+  webhookSecret: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ServerC
     else throw new ConfigError('LATCHKEY_TRUST_PROXY must list proxy addresses or CIDRs (e.g. 10.0.0.1,10.1.0.0/16), a hop count, or true');
   }
 
+  const smtpUrl = get('LATCHKEY_SMTP_URL') ?? null;
+  if (smtpUrl !== null && !/^smtps?:\/\/.+/.test(smtpUrl)) throw new ConfigError('LATCHKEY_SMTP_URL must be smtp://... or smtps://...');
+  const webhookUrl = get('LATCHKEY_WEBHOOK_URL') ? parseUrl('LATCHKEY_WEBHOOK_URL', get('LATCHKEY_WEBHOOK_URL')!) : null;
+  const webhookSecret = get('LATCHKEY_WEBHOOK_SECRET') ?? null;
+  if (webhookUrl !== null && (webhookSecret === null || webhookSecret.length < 32)) {
+    throw new ConfigError('LATCHKEY_WEBHOOK_SECRET (at least 32 characters) is required when LATCHKEY_WEBHOOK_URL is set');
+  }
+
   const accessTtl = parseDuration('LATCHKEY_ACCESS_TTL', get('LATCHKEY_ACCESS_TTL') ?? '15m');
   const sessionTtl = parseDuration('LATCHKEY_SESSION_TTL', get('LATCHKEY_SESSION_TTL') ?? '24h');
   const rememberTtl = parseDuration('LATCHKEY_REMEMBER_TTL', get('LATCHKEY_REMEMBER_TTL') ?? '30d');
@@ -129,6 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ServerC
       ? parseInteger('LATCHKEY_BODY_LIMIT', get('LATCHKEY_BODY_LIMIT')!, 1024, 16 * 1024 * 1024)
       : 64 * 1024,
     logLevel: get('LATCHKEY_LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    smtpUrl,
+    mailFrom: get('LATCHKEY_MAIL_FROM') ?? 'Latchkey <no-reply@localhost>',
+    webhookUrl,
+    webhookSecret,
   };
 }
 

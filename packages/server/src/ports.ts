@@ -231,3 +231,96 @@ export interface RequestContext {
   userAgent: string;
   requestId: string;
 }
+
+/** A user's TOTP enrolment. Secrets are sealed with a key derived from the master secret. */
+export interface TotpRecord {
+  userId: string;
+  /** The enabled secret; null until enabled. */
+  secretSealed: string | null;
+  /** A secret from setup waiting for its first code; null otherwise. */
+  pendingSecretSealed: string | null;
+  enabledAt: number | null;
+  /** The last 30 s step a code was accepted for: no step is accepted twice. */
+  lastUsedStep: number;
+}
+
+export interface MfaChallenge {
+  userId: string;
+  remember: boolean;
+  /** The transport the sign-in asked for, delivered once the code is right. */
+  transport: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** TOTP enrolments, backup codes and the pending second steps of sign-ins. */
+export interface MfaStore {
+  findTotp(userId: string): Promise<TotpRecord | null>;
+  /** Stores a new pending secret (setup); an enabled secret is left as it is. */
+  savePendingTotp(userId: string, pendingSecretSealed: string, now: number): Promise<void>;
+  /**
+   * Atomically: if `pendingSecretSealed` is still the pending secret, makes it the
+   * enabled one, records `step` as used and replaces the backup codes. False otherwise.
+   */
+  enableTotp(input: {
+    userId: string;
+    pendingSecretSealed: string;
+    step: number;
+    backupCodeHashes: string[];
+    now: number;
+  }): Promise<boolean>;
+  /** Removes the enrolment and every backup code. */
+  disableTotp(userId: string): Promise<void>;
+  /** Atomically records `step` as used when it is later than the last used one. False: replay. */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Atomically marks an unused backup code used. False when unknown or already used. */
+  useBackupCode(userId: string, hash: string, now: number): Promise<boolean>;
+  createChallenge(hash: string, challenge: MfaChallenge): Promise<void>;
+  /** A challenge not yet consumed (it may have expired: the caller checks). */
+  findChallenge(hash: string): Promise<MfaChallenge | null>;
+  /** Atomically consumes an unconsumed, unexpired challenge. False when another request did. */
+  consumeChallenge(hash: string, now: number): Promise<boolean>;
+  /** Deletes challenges and pending setups past their life. */
+  purge(now: number): Promise<number>;
+}
+
+/** Single-use password reset tokens, stored only as hashes. */
+export interface PasswordResetStore {
+  create(input: { hash: string; userId: string; createdAt: number; expiresAt: number }): Promise<void>;
+  /** Atomically marks an unused, unexpired token used and returns its user; null otherwise. */
+  consume(hash: string, now: number): Promise<string | null>;
+  /** Invalidates every outstanding token of the user (after a reset or a password change). */
+  revokeForUser(userId: string, now: number): Promise<void>;
+  purge(now: number): Promise<number>;
+}
+
+/** What a user's past sign-ins looked like, for spotting a device never seen before. */
+export interface KnownDeviceStore {
+  /**
+   * Records a sign-in from `device` (a user-agent family) on `network` (an IP prefix) and
+   * says which of them had been seen for this user before, and whether anything had.
+   */
+  remember(
+    userId: string,
+    device: string,
+    network: string,
+    now: number,
+  ): Promise<{ deviceSeen: boolean; networkSeen: boolean; anySeen: boolean }>;
+}
+
+/** Distinct members per key over a sliding window (accounts failing per IP); memory for one node, Redis for many. */
+export interface ActivityWindow {
+  /** Adds `member` under `key` for `windowMs`; returns how many distinct members the key holds now. */
+  addDistinct(key: string, member: string, windowMs: number): Promise<number>;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Outgoing mail: SMTP when configured, the log in development. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}

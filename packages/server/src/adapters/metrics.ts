@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isAlert } from '../core/alerts/suspicious-activity.js';
 import type { AuditEvent, Clock, SessionStore } from '../ports.js';
 
 export interface Metrics {
@@ -24,6 +25,12 @@ export function createMetrics(deps: { sessions: SessionStore; clock: Clock }): M
     name: 'latchkey_revocations_total',
     help: 'Sessions ended, by reason',
     labelNames: ['reason'],
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: 'latchkey_security_alerts_total',
+    help: 'Suspicious activity detected (refresh-token reuse, new-device sign-ins, credential stuffing), by type and severity',
+    labelNames: ['type', 'severity'],
     registers: [registry],
   });
   const duration = new Histogram({
@@ -86,6 +93,7 @@ export function createMetrics(deps: { sessions: SessionStore; clock: Clock }): M
           reuse.inc();
           break;
       }
+      if (isAlert(event)) alerts.inc({ type: event.type, severity: event.severity });
       const reason = event.data.reason;
       if (typeof reason === 'string' && (event.sessionId || Array.isArray(event.data.sessions)) && event.type !== 'login_failed') {
         revocations.inc({ reason }, Array.isArray(event.data.sessions) ? event.data.sessions.length : 1);

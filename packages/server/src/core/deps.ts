@@ -1,4 +1,16 @@
-import type { AuditSink, Clock, PasswordHasher, SessionStore, ThrottleStore, UserStore } from '../ports.js';
+import type {
+  ActivityWindow,
+  AuditSink,
+  Clock,
+  KnownDeviceStore,
+  Mailer,
+  MfaStore,
+  PasswordHasher,
+  PasswordResetStore,
+  SessionStore,
+  ThrottleStore,
+  UserStore,
+} from '../ports.js';
 import type { CoreConfig } from './config.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { AccessTokenVerifier } from './tokens/access-token.js';
@@ -18,4 +30,11 @@ export interface CoreDeps {
   keyRing: KeyRing;
   verifier: AccessTokenVerifier;
   commonPasswords: ReadonlySet<string>;
+  mfa: MfaStore;
+  /** Seals TOTP secrets and peppers backup-code hashes (derived from the master secret). */
+  mfaKey: Buffer;
+  passwordResets: PasswordResetStore;
+  mailer: Mailer;
+  knownDevices: KnownDeviceStore;
+  activity: ActivityWindow;
 }

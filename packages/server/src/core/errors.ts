@@ -67,6 +67,26 @@ export class EmailTaken extends AuthError {
     super('An account with this email already exists.');
   }
 }
+/** Password was right; the account wants its second factor (POST /auth/login/mfa). */
+export class MfaRequired extends AuthError {
+  readonly code = 'mfa_required';
+  readonly status = 401;
+  constructor(mfaToken: string) {
+    super('A second factor is required: send a code from the authenticator app or a backup code.');
+    this.extra.mfa_token = mfaToken;
+  }
+}
+/** 401 while signing in (POST /auth/login/mfa), 400 on the enrolment endpoints (API.md). */
+export class InvalidMfaCode extends AuthError {
+  readonly code = 'invalid_mfa_code';
+  constructor(
+    readonly status: 400 | 401,
+    description = 'The code is not valid.',
+    debug?: string,
+  ) {
+    super(description, debug);
+  }
+}
 export class AccountBlocked extends AuthError {
   readonly code = 'account_blocked';
   readonly status = 403;

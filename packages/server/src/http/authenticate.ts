@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Latchkey } from '../app.js';
-import { CsrfFailed, Unauthorized } from '../core/errors.js';
+import { CsrfFailed, Forbidden, Unauthorized } from '../core/errors.js';
 import { authenticateAccessToken, type Authenticated } from '../core/sessions/authenticate.js';
 import { csrfMatches } from '../core/sessions/csrf.js';
 import { constantTimeEqual } from '../core/tokens/opaque-token.js';
@@ -57,5 +57,22 @@ export function authenticator(latchkey: Latchkey) {
       }
     }
     request.auth = { ...auth, transport: credential.transport };
+  };
+}
+
+/**
+ * A preHandler for routes only `role` may use (API.md "Admin": `admin`). Authenticates
+ * when no earlier preHandler did (401 without credentials), then reads the roles from
+ * the user record rather than the token, so a role taken away applies at once, not
+ * when the access token expires. Anyone else gets `403 forbidden`.
+ */
+export function requireRole(latchkey: Latchkey, role: string) {
+  const requireAuth = authenticator(latchkey);
+  return async function requireRoleHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!request.auth) await requireAuth(request, reply);
+    const user = await latchkey.deps.users.findById(request.auth!.session.userId);
+    if (!user || user.status !== 'active' || !user.roles.includes(role)) {
+      throw new Forbidden(`This requires the "${role}" role.`);
+    }
   };
 }

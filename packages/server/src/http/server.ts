@@ -10,6 +10,8 @@ import secureJson from 'secure-json-parse';
 import type { Latchkey } from '../app.js';
 import type { Health } from '../ports.js';
 import { registerErrorHandling } from './errors.js';
+import { accountSecurityRoutes } from './routes/account-security.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { operationsRoutes } from './routes/operations.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -84,6 +86,8 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(authRoutes(latchkey));
+  await app.register(accountSecurityRoutes(latchkey));
+  await app.register(adminRoutes(latchkey));
   await app.register(wellKnownRoutes(latchkey));
   await app.register(operationsRoutes(latchkey, options.health));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,7 +1,10 @@
-import type { AuditStore, Health, KeyStore, SessionStore, UserStore } from '../ports.js';
+import type { AuditStore, Health, KeyStore, KnownDeviceStore, MfaStore, PasswordResetStore, SessionStore, UserStore } from '../ports.js';
 import { createAuditStore } from './audit-store.js';
 import { openDatabase } from './database.js';
 import { createKeyStore } from './key-store.js';
+import { createKnownDeviceStore } from './known-device-store.js';
+import { createMfaStore } from './mfa-store.js';
+import { createPasswordResetStore } from './password-reset-store.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionStore } from './session-store.js';
 import { createUserStore } from './user-store.js';
@@ -12,6 +15,9 @@ export interface Stores {
   sessions: SessionStore;
   keys: KeyStore;
   audit: AuditStore;
+  mfa: MfaStore;
+  passwordResets: PasswordResetStore;
+  knownDevices: KnownDeviceStore;
   health: Health;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
@@ -26,6 +32,9 @@ export function openStores(url: string): Stores {
     sessions: createSessionStore(db),
     keys: createKeyStore(db, kind),
     audit: createAuditStore(db),
+    mfa: createMfaStore(db),
+    passwordResets: createPasswordResetStore(db),
+    knownDevices: createKnownDeviceStore(db),
     health,
     async migrate() {
       const target = migrationDb();

@@ -77,6 +77,57 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_type').on('audit_events').columns(['type', 'id']).execute();
     },
   },
+  // TOTP enrolments, backup codes, pending MFA sign-ins, password resets, known devices.
+  '0004_security': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('mfa_totp')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_sealed', 'text')
+        .addColumn('pending_secret_sealed', 'text')
+        .addColumn('pending_created_at', 'bigint')
+        .addColumn('enabled_at', 'bigint')
+        .addColumn('last_used_step', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('mfa_backup_codes')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addPrimaryKeyConstraint('mfa_backup_codes_pk', ['user_id', 'hash'])
+        .execute();
+      await db.schema
+        .createTable('mfa_challenges')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('remember', 'integer', (c) => c.notNull())
+        .addColumn('transport', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('mfa_challenges_expires').on('mfa_challenges').column('expires_at').execute();
+      await db.schema
+        .createTable('password_reset_tokens')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('password_reset_tokens_user').on('password_reset_tokens').column('user_id').execute();
+      await db.schema
+        .createTable('known_devices')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('first_seen', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('known_devices_pk', ['user_id', 'kind', 'value'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { PasswordHasher, RequestContext, UserRecord } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
-import { AccountBlocked, InvalidCredentials, RateLimited } from '../errors.js';
+import { AccountBlocked, InvalidCredentials, MfaRequired, RateLimited } from '../errors.js';
+import { startMfaChallenge } from '../mfa/mfa-sign-in.js';
+import { isMfaEnabled } from '../mfa/second-factor.js';
 import { startSession, type SessionGrant } from '../sessions/start-session.js';
 import { assertNotLocked, backoffKey, recordLoginFailure, resetLoginFailures } from '../throttle/login-backoff.js';
 import { normalizeEmail } from './email.js';
 import { normalizePassword } from './password-policy.js';
 
-export type SignInDeps = Pick<CoreDeps, 'users' | 'sessions' | 'hasher' | 'throttle' | 'keyRing' | 'clock' | 'config' | 'audit'>;
+export type SignInDeps = Pick<CoreDeps, 'users' | 'sessions' | 'hasher' | 'throttle' | 'keyRing' | 'clock' | 'config' | 'audit' | 'mfa'>;
 
 // A real hash of a random password, so an unknown email costs one full verification.
 const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>();
@@ -23,7 +25,7 @@ function dummyHash(hasher: PasswordHasher): Promise<string> {
 
 /** Checks the password with the same work and answer for unknown and known emails. */
 export async function verifyCredentials(
-  deps: Omit<SignInDeps, 'sessions' | 'keyRing'>,
+  deps: Omit<SignInDeps, 'sessions' | 'keyRing' | 'mfa'>,
   input: { email: string; password: string; ctx: RequestContext },
 ): Promise<UserRecord> {
   const email = normalizeEmail(input.email);
@@ -55,11 +57,18 @@ export async function verifyCredentials(
   return user;
 }
 
-/** POST /auth/login: credentials in, a new session out. */
+/**
+ * POST /auth/login: credentials in, a new session out. An account with a second factor
+ * gets `MfaRequired` instead, carrying the token for POST /auth/login/mfa, bound to the
+ * `remember` choice and the `transport` the session will be delivered in.
+ */
 export async function signIn(
   deps: SignInDeps,
-  input: { email: string; password: string; remember: boolean; ctx: RequestContext },
+  input: { email: string; password: string; remember: boolean; ctx: RequestContext; transport?: string },
 ): Promise<SessionGrant> {
   const user = await verifyCredentials(deps, input);
+  if (await isMfaEnabled(deps, user.id)) {
+    throw new MfaRequired(await startMfaChallenge(deps, { user, remember: input.remember, transport: input.transport ?? 'cookie' }));
+  }
   return startSession(deps, { user, remember: input.remember, ctx: input.ctx });
 }

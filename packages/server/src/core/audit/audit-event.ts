@@ -19,6 +19,16 @@ export const AUDIT_SEVERITY = {
   user_blocked: 'warning',
   user_unblocked: 'info',
   key_rotated: 'info',
+  // OAuth (core/oauth)
+  client_created: 'info',
+  consent_granted: 'info',
+  consent_revoked: 'info',
+  authorization_code_reuse: 'critical',
+  token_revoked: 'info',
+  password_reset_requested: 'info',
+  // Suspicious activity (core/alerts): each also goes to metrics and the webhook.
+  new_device_login: 'warning',
+  credential_stuffing_suspected: 'critical',
 } as const satisfies Record<string, AuditSeverity>;
 
 export type AuditType = keyof typeof AUDIT_SEVERITY;

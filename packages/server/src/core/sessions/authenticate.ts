@@ -10,7 +10,7 @@ export interface Authenticated {
   session: SessionRecord;
 }
 
-export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'clock' | 'audit'>;
+export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'liveness' | 'clock' | 'audit'>;
 
 /**
  * A valid signature is not enough: the session behind the token must still be alive,
@@ -19,7 +19,8 @@ export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'clock' 
 export async function authenticateAccessToken(deps: AuthenticateDeps, token: string): Promise<Authenticated> {
   const result = await deps.verifier.verify(token);
   if (!result.ok) throw new Unauthorized('The access token is invalid or expired.', true, undefined, result.failure);
-  const session = await deps.sessions.findById(result.claims.sid);
+  // Cheap and cluster-correct: a node re-reads only what it cannot trust (SessionLiveness).
+  const session = await deps.liveness.find(result.claims.sid);
   if (!session || session.userId !== result.claims.sub) {
     throw new Unauthorized('The access token is invalid or expired.', true, undefined, 'no such session');
   }

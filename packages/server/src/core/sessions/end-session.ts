@@ -49,7 +49,7 @@ export async function endAllSessions(
   userId: string,
   reason: EndReason,
   ctx: RequestContext | null,
-  options: { exceptSessionId?: string; auditType?: AuditType; currentSessionId?: string | null } = {},
+  options: { exceptSessionId?: string; auditType?: AuditType; currentSessionId?: string | null; data?: Record<string, unknown> } = {},
 ): Promise<string[]> {
   const now = deps.clock.now();
   const ended = await deps.sessions.endAllForUser(userId, reason, now, options.exceptSessionId);
@@ -57,7 +57,7 @@ export async function endAllSessions(
     auditEvent(options.auditType ?? AUDIT_FOR_REASON[reason], ctx, now, {
       userId,
       sessionId: options.currentSessionId ?? null,
-      data: { reason, sessions: ended },
+      data: { ...options.data, reason, sessions: ended },
     }),
   );
   return ended;

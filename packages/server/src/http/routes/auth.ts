@@ -14,7 +14,7 @@ import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cooki
 import { Device, errors, Session, Transport, User } from '../schemas.js';
 import { deviceView, iso, sessionView, userView } from '../views.js';
 
-const TokenBody = Type.Object({
+export const TokenBody = Type.Object({
   user: Type.Optional(User),
   session: Session,
   access_token: Type.String(),
@@ -22,15 +22,16 @@ const TokenBody = Type.Object({
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
 });
-const CookieBody = Type.Object({ user: Type.Optional(User), session: Session, csrfToken: Type.String() });
+export const CookieBody = Type.Object({ user: Type.Optional(User), session: Session, csrfToken: Type.String() });
 
-/** API.md "Account and session endpoints". */
-export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
+/**
+ * Hands a grant to the client in the transport it asked for: tokens in the body for
+ * `bearer`, the three cookies (and the CSRF token) for `cookie`. Shared by every route
+ * that ends in a session (login, MFA step, refresh).
+ */
+export function sessionDelivery(latchkey: Latchkey) {
   const { deps, csrfKey } = latchkey;
-  const requireAuth = authenticator(latchkey);
-
-  /** Hands a grant to the client in the transport it asked for. */
-  function deliver(reply: FastifyReply, grant: SessionGrant, transport: TransportName, includeUser: boolean) {
+  return function deliver(reply: FastifyReply, grant: SessionGrant, transport: TransportName, includeUser: boolean) {
     const now = deps.clock.now();
     const session = sessionView(grant.session, grant.accessToken.expiresAt);
     const user = includeUser ? { user: userView(grant.user) } : {};
@@ -55,7 +56,14 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
       now,
     });
     return { ...user, session, csrfToken };
-  }
+  };
+}
+
+/** API.md "Account and session endpoints". */
+export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
+  const { deps, csrfKey } = latchkey;
+  const requireAuth = authenticator(latchkey);
+  const deliver = sessionDelivery(latchkey);
 
   return async (app) => {
     app.post(
@@ -98,7 +106,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { email, password, remember = false, transport = 'cookie' } = request.body;
-        const grant = await signIn(deps, { email, password, remember, ctx: requestContext(request) });
+        const grant = await signIn(deps, { email, password, remember, transport, ctx: requestContext(request) });
         return deliver(reply, grant, transport, true);
       },
     );
