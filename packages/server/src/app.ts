@@ -6,7 +6,7 @@ import { createWebhookNotifier, type WebhookNotifier } from './adapters/webhook.
 import { createMetrics, type Metrics } from './adapters/metrics.js';
 import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createMemoryActivityWindow } from './cache/memory-activity-window.js';
-import { createMemoryThrottleStore } from './cache/memory-throttle.js';
+import { openCache } from './cache/index.js';
 import { resolveSecret, type ServerConfig } from './config.js';
 import { prepareUser } from './core/accounts/register.js';
 import { isAlert, withSuspiciousActivityDetection } from './core/alerts/suspicious-activity.js';
@@ -15,8 +15,9 @@ import { deriveKeyEncryptionKey } from './core/keys/key-material.js';
 import { KeyRing } from './core/keys/key-ring.js';
 import { deriveMfaKey } from './core/mfa/secret-box.js';
 import { deriveCsrfKey } from './core/sessions/csrf.js';
+import { announcingSessionStore, SessionLiveness } from './core/sessions/session-liveness.js';
 import { AccessTokenVerifier } from './core/tokens/access-token.js';
-import type { Clock, PasswordHasher } from './ports.js';
+import type { Clock, Health, PasswordHasher } from './ports.js';
 import { openStores, type Stores } from './store/index.js';
 
 /** Ended sessions are kept this long so a client can still be told why it was signed out. */
@@ -30,6 +31,8 @@ export interface Latchkey {
   metrics: Metrics;
   csrfKey: Buffer;
   logger: Pino;
+  /** Readiness checks beside the database's (Redis when configured), for /readyz. */
+  readiness: Record<string, Health>;
   /** Suspicious-activity alerts to LATCHKEY_WEBHOOK_URL; null when none is configured. */
   webhook: WebhookNotifier | null;
   /** Deletes expired tokens, long-ended sessions and keys past their publication. */
@@ -96,11 +99,19 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     observers: webhook ? [metrics.observe, (event) => webhook.notify(event)] : [metrics.observe],
   });
   const activity = createMemoryActivityWindow(clock);
+  const cache = await openCache(config.redisUrl, clock, logger);
+  const liveness = new SessionLiveness({
+    sessions: stores.sessions,
+    bus: cache.bus,
+    clock,
+    onError: (error, what) => logger.warn({ err: error }, what),
+  });
   const deps: CoreDeps = {
     users: stores.users,
-    sessions: stores.sessions,
+    sessions: announcingSessionStore(stores.sessions, liveness),
+    liveness,
     audit: withSuspiciousActivityDetection(auditSink, { knownDevices: stores.knownDevices, activity, logger }),
-    throttle: createMemoryThrottleStore(clock),
+    throttle: cache.throttle,
     hasher: options.hasher ?? createArgon2Hasher(),
     clock,
     config,
@@ -144,12 +155,15 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     metrics,
     csrfKey: deriveCsrfKey(secret),
     logger,
+    readiness: cache.health,
     webhook,
     purge,
     async close() {
       for (const timer of timers) clearInterval(timer);
       await webhook?.close();
       smtp?.close();
+      liveness.close();
+      await cache.close();
       await stores.close();
     },
   };

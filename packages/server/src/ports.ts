@@ -209,6 +209,27 @@ export interface ThrottleStore {
   reset(key: string): Promise<void>;
 }
 
+/** What a node hears on the revocation bus. */
+export interface RevocationListener {
+  /** Sessions that ended on some node (this one included). */
+  ended(sessionIds: string[]): void;
+  /** The bus lost its connection: notices may be missed until `resumed`. */
+  interrupted(): void;
+  /** The bus hears notices again; `since` is the last moment it was known to hear them (epoch ms). */
+  resumed(since: number): void;
+}
+
+/**
+ * Tells every node that sessions ended: Redis pub/sub across a cluster, in-process on
+ * one node. Delivery is at most once, so listeners are told about gaps and catch up
+ * from the database, which stays the source of truth.
+ */
+export interface RevocationBus {
+  publish(sessionIds: string[]): Promise<void>;
+  subscribe(listener: RevocationListener): void;
+  close(): Promise<void>;
+}
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;

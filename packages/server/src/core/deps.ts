@@ -13,6 +13,7 @@ import type {
 } from '../ports.js';
 import type { CoreConfig } from './config.js';
 import type { KeyRing } from './keys/key-ring.js';
+import type { SessionLiveness } from './sessions/session-liveness.js';
 import type { AccessTokenVerifier } from './tokens/access-token.js';
 
 /**
@@ -22,6 +23,8 @@ import type { AccessTokenVerifier } from './tokens/access-token.js';
 export interface CoreDeps {
   users: UserStore;
   sessions: SessionStore;
+  /** Per-request session checks without a database read each time (see SessionLiveness). */
+  liveness: SessionLiveness;
   audit: AuditSink;
   throttle: ThrottleStore;
   hasher: PasswordHasher;

@@ -89,7 +89,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(accountSecurityRoutes(latchkey));
   await app.register(adminRoutes(latchkey));
   await app.register(wellKnownRoutes(latchkey));
-  await app.register(operationsRoutes(latchkey, options.health));
+  await app.register(operationsRoutes(latchkey, { ...latchkey.readiness, ...options.health }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
