@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -37,6 +37,31 @@ export function freeLoopbackPort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      /* the process went away */
+    }
+  }
+  return children;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    /* already gone */
+  }
 }
 
 function findBinDir(): string | null {
@@ -143,7 +168,7 @@ export async function startPostgres(options: { durable?: boolean; maxConnections
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGCONT');
+    for (const pid of [proc.pid!, ...childrenOf(proc.pid!)]) signal(pid, 'SIGCONT');
     // SIGINT is PostgreSQL's "fast" shutdown: abort transactions, close connections.
     proc.kill(kill ? 'SIGKILL' : 'SIGINT');
     await exited;
@@ -153,6 +178,7 @@ export async function startPostgres(options: { durable?: boolean; maxConnections
   await start();
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let counter = 0;
+  let frozen: number[] = [];
   return {
     port,
     url,
@@ -168,8 +194,16 @@ export async function startPostgres(options: { durable?: boolean; maxConnections
     },
     halt,
     start,
-    freeze: () => void child?.kill('SIGSTOP'),
-    thaw: () => void child?.kill('SIGCONT'),
+    freeze() {
+      if (!child?.pid) return;
+      // The postmaster and every backend it forked: each pooled connection has its own.
+      frozen = [child.pid, ...childrenOf(child.pid)];
+      for (const pid of frozen) signal(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of frozen) signal(pid, 'SIGCONT');
+      frozen = [];
+    },
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });
