@@ -14,6 +14,7 @@ import type { CoreDeps } from './core/deps.js';
 import { deriveKeyEncryptionKey } from './core/keys/key-material.js';
 import { KeyRing } from './core/keys/key-ring.js';
 import { deriveMfaKey } from './core/mfa/secret-box.js';
+import { CODE_RETENTION_MS } from './core/oauth/authorization-code.js';
 import { deriveCsrfKey } from './core/sessions/csrf.js';
 import { announcingSessionStore, SessionLiveness } from './core/sessions/session-liveness.js';
 import { AccessTokenVerifier } from './core/tokens/access-token.js';
@@ -124,6 +125,10 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     mailer: smtp ?? createLogMailer(logger, config.production),
     knownDevices: stores.knownDevices,
     activity,
+    clients: stores.clients,
+    authorizationCodes: stores.authorizationCodes,
+    consents: stores.consents,
+    revokedClientTokens: stores.revokedClientTokens,
   };
   if (config.bootstrapAdmin) await bootstrapAdmin(deps, config.bootstrapAdmin, logger);
 
@@ -133,7 +138,9 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
       (await stores.sessions.purge(now, now - ENDED_RETENTION_MS)) +
       (await stores.keys.deleteExpired(now)) +
       (await stores.mfa.purge(now)) +
-      (await stores.passwordResets.purge(now))
+      (await stores.passwordResets.purge(now)) +
+      (await stores.authorizationCodes.purge(now - CODE_RETENTION_MS)) +
+      (await stores.revokedClientTokens.purge(now))
     );
   };
   const timers: NodeJS.Timeout[] = [];

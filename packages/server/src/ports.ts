@@ -253,6 +253,100 @@ export interface RequestContext {
   requestId: string;
 }
 
+/** OAuth 2.0 grant types a client may be registered for (RFC 6749 §4, §6). */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+/** A registered OAuth client (RFC 6749 §2). */
+export interface ClientRecord {
+  id: string;
+  name: string;
+  /** SHA-256 of the secret (base64url); null for public clients (RFC 6749 §2.1). */
+  secretHash: string | null;
+  redirectUris: string[];
+  grantTypes: GrantType[];
+  /** The scopes this client may ask for. */
+  scopes: string[];
+  public: boolean;
+  /** First-party clients are the operator's own apps: no consent page. */
+  firstParty: boolean;
+  createdAt: number;
+}
+
+export interface ClientStore {
+  /** Inserts the client unless the id is taken; never throws on that race. */
+  create(client: ClientRecord): Promise<'created' | 'id_taken'>;
+  findById(id: string): Promise<ClientRecord | null>;
+}
+
+/** An authorization code (RFC 6749 §4.1.2), kept only as its hash. */
+export interface AuthorizationCodeRecord {
+  hash: string;
+  clientId: string;
+  userId: string;
+  /** The browser session that approved the request. */
+  browserSessionId: string;
+  /** The type the session started from this code gets. */
+  sessionType: SessionType;
+  redirectUri: string;
+  /** Whether the request named redirect_uri (then the token request must repeat it, RFC 6749 §4.1.3). */
+  redirectUriGiven: boolean;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  /** When the person last signed in (OIDC `auth_time`), epoch ms. */
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  /** The session the code was exchanged for. */
+  issuedSessionId: string | null;
+  replayedAt: number | null;
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCodeRecord): Promise<void>;
+  /**
+   * Atomically marks the code used. `first` is true for the one call that did it; every
+   * later call gets the same record with `first` false. Null for an unknown code.
+   */
+  consume(hash: string, now: number): Promise<{ first: boolean; code: AuthorizationCodeRecord } | null>;
+  /** Records the session a code was exchanged for; true when a replay was seen before. */
+  attachSession(hash: string, sessionId: string): Promise<{ replayed: boolean }>;
+  /** Records a replay; returns the session the code was exchanged for, if any yet. */
+  markReplayed(hash: string, now: number): Promise<string | null>;
+  /** Deletes codes that expired before `before`. */
+  purge(before: number): Promise<number>;
+}
+
+/** What a person allowed a third-party client (OIDC Core §3.1.2.4). */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConsentStore {
+  find(userId: string, clientId: string): Promise<ConsentRecord | null>;
+  /** Creates or replaces the consent of the user for the client. */
+  save(consent: ConsentRecord): Promise<void>;
+  /** True when a consent was removed. */
+  revoke(userId: string, clientId: string): Promise<boolean>;
+  listForUser(userId: string): Promise<ConsentRecord[]>;
+}
+
+/**
+ * Revoked client-credentials access tokens (RFC 7009): they have no session to end, so
+ * their `jti` is remembered until the token would have expired anyway.
+ */
+export interface RevokedClientTokenStore {
+  add(jti: string, until: number): Promise<void>;
+  has(jti: string, now: number): Promise<boolean>;
+  purge(now: number): Promise<number>;
+}
+
 /** A user's TOTP enrolment. Secrets are sealed with a key derived from the master secret. */
 export interface TotpRecord {
   userId: string;

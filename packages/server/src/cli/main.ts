@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
 import { registerUser } from '../core/accounts/register.js';
 import { auditEvent } from '../core/audit/audit-event.js';
 import { AuthError } from '../core/errors.js';
+import { registerClient } from '../core/oauth/clients.js';
 import { buildHttpServer } from '../http/server.js';
 import { openStores } from '../store/index.js';
 
@@ -14,6 +15,8 @@ const USAGE = `Usage: latchkey <command>
   keys rotate                   create a new signing key; old keys verify until their tokens expire
   keys list                     list signing keys
   users create --email E --password P [--name N] [--role R]...
+  clients create --id ID [--secret S] [--redirect-uri U]... [--grant G]... [--public] [--first-party]
+                 [--name N] [--scope S]...
 
 Configuration comes from the environment; see docs/configuration.md.`;
 
@@ -104,6 +107,9 @@ export async function main(
           out(`created user ${user.id} <${user.email}> roles=[${user.roles.join(',')}]`);
           return 0;
         });
+      case 'clients':
+        if (sub !== 'create') break;
+        return await withLatchkey(config, (latchkey) => createClient(latchkey, rest, out, err));
       case 'help':
       case '--help':
       case '-h':
@@ -120,6 +126,51 @@ export async function main(
     err(`latchkey: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
+}
+
+/** `clients create`: registers an OAuth client; a confidential client's secret is printed once. */
+async function createClient(latchkey: Latchkey, args: string[], out: Out, err: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      id: { type: 'string' },
+      secret: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      grant: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      public: { type: 'boolean' },
+      'first-party': { type: 'boolean' },
+    },
+  });
+  if (!values.id) {
+    err('clients create needs --id');
+    return 2;
+  }
+  const { client, secret } = await registerClient(
+    latchkey.deps,
+    {
+      id: values.id,
+      name: values.name,
+      secret: values.secret,
+      redirectUris: values['redirect-uri'],
+      grantTypes: values.grant,
+      scopes: values.scope?.flatMap((s) => s.split(' ').filter(Boolean)),
+      public: values.public ?? false,
+      firstParty: values['first-party'] ?? false,
+    },
+    null,
+  );
+  const kind = `${client.public ? 'public' : 'confidential'}, ${client.firstParty ? 'first-party' : 'third-party'}`;
+  out(`created client ${client.id} (${kind}) grants=[${client.grantTypes.join(',')}] scopes=[${client.scopes.join(' ')}]`);
+  for (const uri of client.redirectUris) out(`  redirect_uri ${uri}`);
+  if (secret !== null && values.secret === undefined) {
+    out(`client_secret: ${secret}`);
+    out('  (shown once; only its hash is stored)');
+  } else if (secret !== null && secret.length < 32) {
+    err('warning: the client secret is shorter than 32 characters; prefer a generated one (omit --secret)');
+  }
+  return 0;
 }
 
 async function withLatchkey(config: ServerConfig, run: (latchkey: Latchkey) => Promise<number>): Promise<number> {

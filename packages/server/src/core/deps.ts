@@ -1,12 +1,16 @@
 import type {
   ActivityWindow,
   AuditSink,
+  AuthorizationCodeStore,
+  ClientStore,
   Clock,
+  ConsentStore,
   KnownDeviceStore,
   Mailer,
   MfaStore,
   PasswordHasher,
   PasswordResetStore,
+  RevokedClientTokenStore,
   SessionStore,
   ThrottleStore,
   UserStore,
@@ -33,6 +37,10 @@ export interface CoreDeps {
   keyRing: KeyRing;
   verifier: AccessTokenVerifier;
   commonPasswords: ReadonlySet<string>;
+  clients: ClientStore;
+  authorizationCodes: AuthorizationCodeStore;
+  consents: ConsentStore;
+  revokedClientTokens: RevokedClientTokenStore;
   mfa: MfaStore;
   /** Seals TOTP secrets and peppers backup-code hashes (derived from the master secret). */
   mfaKey: Buffer;

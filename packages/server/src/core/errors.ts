@@ -17,7 +17,28 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'invalid_token'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | OAuthErrorCode;
+
+/** RFC 6749 §4.1.2.1 and §5.2, RFC 7009 §2.2.1, RFC 6750 §3.1, OIDC Core §3.1.2.6. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'unsupported_token_type'
+  | 'invalid_token'
+  | 'insufficient_scope';
 
 export type EndReason =
   | 'logout'
@@ -147,5 +168,27 @@ export class TemporarilyUnavailable extends AuthError {
   readonly status = 503;
   constructor(debug?: string) {
     super('The service is temporarily unavailable. Try again shortly.', debug);
+  }
+}
+/**
+ * An OAuth protocol error: 400 (RFC 6749 §5.2) unless told otherwise. The specific
+ * reason goes to `debug`; the client sees the generic RFC code.
+ */
+export class OAuthError extends AuthError {
+  constructor(
+    readonly code: OAuthErrorCode,
+    description: string,
+    readonly status: 400 | 401 | 403 = 400,
+    debug?: string,
+  ) {
+    super(description, debug);
+  }
+}
+/** RFC 6749 §5.2: 401; the edge adds a `WWW-Authenticate: Basic` challenge. */
+export class InvalidClient extends AuthError {
+  readonly code = 'invalid_client';
+  readonly status = 401;
+  constructor(debug?: string) {
+    super('Client authentication failed.', debug);
   }
 }

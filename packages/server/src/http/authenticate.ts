@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Latchkey } from '../app.js';
+import { FIRST_PARTY_CLIENT_ID } from '../core/config.js';
 import { CsrfFailed, Forbidden, Unauthorized } from '../core/errors.js';
 import { authenticateAccessToken, type Authenticated } from '../core/sessions/authenticate.js';
 import { csrfMatches } from '../core/sessions/csrf.js';
@@ -50,6 +51,11 @@ export function authenticator(latchkey: Latchkey) {
     const credential = credentialFrom(request);
     if (!credential) throw new Unauthorized();
     const auth = await authenticateAccessToken(latchkey.deps, credential.token);
+    // Tokens an OAuth client got for a person (issue 5) are for that client's APIs and
+    // /oauth2/userinfo, never for managing the account (password, MFA, sessions, admin).
+    if (auth.session.clientId !== FIRST_PARTY_CLIENT_ID) {
+      throw new Forbidden('This endpoint takes a Latchkey sign-in, not an access token issued to an app.');
+    }
     if (credential.transport === 'cookie' && !SAFE_METHODS.has(request.method)) {
       const header = request.headers['x-csrf-token'];
       if (!csrfHeaderMatchesCookie(request) || typeof header !== 'string' || !csrfMatches(latchkey.csrfKey, auth.session.id, header)) {

@@ -13,6 +13,7 @@ import { registerErrorHandling } from './errors.js';
 import { accountSecurityRoutes } from './routes/account-security.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
+import { oauth2Routes } from './routes/oauth2.js';
 import { operationsRoutes } from './routes/operations.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
@@ -89,6 +90,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(accountSecurityRoutes(latchkey));
   await app.register(adminRoutes(latchkey));
   await app.register(wellKnownRoutes(latchkey));
+  await app.register(oauth2Routes(latchkey));
   await app.register(operationsRoutes(latchkey, { ...latchkey.readiness, ...options.health }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

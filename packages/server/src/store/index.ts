@@ -1,5 +1,8 @@
 import type { AuditStore, Health, KeyStore, KnownDeviceStore, MfaStore, PasswordResetStore, SessionStore, UserStore } from '../ports.js';
+import type { AuthorizationCodeStore, ClientStore, ConsentStore, RevokedClientTokenStore } from '../ports.js';
 import { createAuditStore } from './audit-store.js';
+import { createClientStore } from './client-store.js';
+import { createAuthorizationCodeStore, createConsentStore, createRevokedClientTokenStore } from './oauth-store.js';
 import { openDatabase } from './database.js';
 import { createKeyStore } from './key-store.js';
 import { createKnownDeviceStore } from './known-device-store.js';
@@ -18,6 +21,10 @@ export interface Stores {
   mfa: MfaStore;
   passwordResets: PasswordResetStore;
   knownDevices: KnownDeviceStore;
+  clients: ClientStore;
+  authorizationCodes: AuthorizationCodeStore;
+  consents: ConsentStore;
+  revokedClientTokens: RevokedClientTokenStore;
   health: Health;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
@@ -35,6 +42,10 @@ export function openStores(url: string): Stores {
     mfa: createMfaStore(db),
     passwordResets: createPasswordResetStore(db),
     knownDevices: createKnownDeviceStore(db),
+    clients: createClientStore(db),
+    authorizationCodes: createAuthorizationCodeStore(db),
+    consents: createConsentStore(db),
+    revokedClientTokens: createRevokedClientTokenStore(db),
     health,
     async migrate() {
       const target = migrationDb();

@@ -104,6 +104,53 @@ export interface KnownDevicesTable {
   lastSeen: number;
 }
 
+export interface OAuthClientsTable {
+  id: string;
+  name: string;
+  secretHash: string | null;
+  /** JSON arrays. */
+  redirectUris: string;
+  grantTypes: string;
+  scopes: string;
+  /** 0 or 1 (SQLite has no boolean). */
+  isPublic: number;
+  firstParty: number;
+  createdAt: number;
+}
+
+export interface OAuthCodesTable {
+  hash: string;
+  clientId: string;
+  userId: string;
+  browserSessionId: string;
+  sessionType: string;
+  redirectUri: string;
+  redirectUriGiven: number;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  issuedSessionId: string | null;
+  replayedAt: number | null;
+}
+
+export interface OAuthConsentsTable {
+  userId: string;
+  clientId: string;
+  scopes: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface OAuthRevokedTokensTable {
+  jti: string;
+  until: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -115,4 +162,8 @@ export interface Database {
   mfaChallenges: MfaChallengesTable;
   passwordResetTokens: PasswordResetTokensTable;
   knownDevices: KnownDevicesTable;
+  oauthClients: OAuthClientsTable;
+  oauthCodes: OAuthCodesTable;
+  oauthConsents: OAuthConsentsTable;
+  oauthRevokedTokens: OAuthRevokedTokensTable;
 }

@@ -15,11 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([proxied.close(), direct.close()]));
 
-function login(server: TestServer, email: string, password: string, ip?: string) {
-  return call(server.url, 'POST', '/auth/login', {
-    body: { email, password, transport: 'bearer' },
-    headers: ip ? { 'x-forwarded-for': ip } : {},
-  });
+/** `ip` goes in X-Forwarded-For; with `spoofAll`, in every other client-address header too. */
+function login(server: TestServer, email: string, password: string, ip?: string, spoofAll = false) {
+  const headers: Record<string, string> = ip ? { 'x-forwarded-for': ip } : {};
+  if (ip && spoofAll) {
+    Object.assign(headers, { 'x-real-ip': ip, forwarded: `for=${ip}`, 'x-client-ip': ip, 'true-client-ip': ip, 'cf-connecting-ip': ip });
+  }
+  return call(server.url, 'POST', '/auth/login', { body: { email, password, transport: 'bearer' }, headers });
 }
 
 async function fail(server: TestServer, email: string, times: number, ip?: string) {
@@ -100,11 +102,11 @@ describe('login back-off', () => {
     const email = uniqueEmail('spoof');
     await registerAccount(direct.url, email);
     for (let i = 0; i < MAX_FAILURES; i++) {
-      const res = await login(direct, email, 'wrong password here', `192.0.2.${i + 1}`);
+      const res = await login(direct, email, 'wrong password here', `192.0.2.${i + 1}`, true);
       expect(res.status).toBe(401);
     }
     // Every attempt counted against the socket's address: a fresh forwarded address is still locked.
-    expectLocked(await login(direct, email, PASSWORD, '192.0.2.200'), 60);
+    expectLocked(await login(direct, email, PASSWORD, '192.0.2.200', true), 60);
     expectLocked(await login(direct, email, PASSWORD), 60);
 
     // And the sessions record the socket's address, not the forwarded one.
@@ -113,6 +115,18 @@ describe('login back-off', () => {
     const grant = await login(direct, fresh, PASSWORD, '192.0.2.9');
     const sessions = await call(direct.url, 'GET', '/auth/sessions', { bearer: grant.body.access_token });
     expect(sessions.body.sessions[0].ip).toBe('127.0.0.1');
+  });
+
+  it('believes only the hop the trusted proxy added, not addresses a client put in front of it', async () => {
+    const email = uniqueEmail('prefix');
+    await registerAccount(proxied.url, email);
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const res = await login(proxied, email, 'wrong password here', `10.0.0.${i + 1}, 203.0.113.80`);
+      expect(res.status).toBe(401);
+    }
+    expectLocked(await login(proxied, email, PASSWORD, '10.9.9.9, 203.0.113.80'), 60);
+    expectLocked(await login(proxied, email, PASSWORD, '203.0.113.80'), 60);
+    expect((await login(proxied, email, PASSWORD, '203.0.113.80, 203.0.113.81')).status).toBe(200);
   });
 
   it('records the forwarded address when the proxy is trusted', async () => {

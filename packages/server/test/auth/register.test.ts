@@ -117,6 +117,14 @@ describe('POST /auth/register', () => {
       expect((await login(` ${local.toLowerCase()}@EXAMPLE.com`, PASSWORD)).status).toBe(200);
     });
 
+    it('lets exactly one of ten concurrent registrations of one address (in different cases) win; the rest get 409', async () => {
+      const local = `race-${process.pid}`;
+      const variants = Array.from({ length: 10 }, (_, i) => (i % 2 ? `${local}@example.com` : `${local.toUpperCase()}@EXAMPLE.com`));
+      const results = await Promise.all(variants.map((email) => register({ email, password: PASSWORD, name: 'Racer' })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+      for (const r of results.filter((r) => r.status === 409)) expect(r.body).toEqual(contractError('email_taken'));
+    });
+
     it('refuses an invalid email with 400 invalid_request', async () => {
       for (const email of ['', 'no-at-sign', 'a@b', '@example.com', 'a b@example.com', 'a@exa mple.com', 'a@@example.com']) {
         const res = await register({ email, password: PASSWORD, name: 'Bad' });

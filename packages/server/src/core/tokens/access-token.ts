@@ -26,6 +26,27 @@ export interface AccessClaims {
   email?: string;
 }
 
+/**
+ * A client-credentials token (RFC 6749 §4.4) has no person and no session: `sub` is the
+ * client id (RFC 9068 §2.2) and there is no `sid`, `roles` or `name`.
+ */
+export interface ClientAccessClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  nbf: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+}
+
+/** User tokens carry the session they belong to; client tokens never do. */
+export function isUserClaims(claims: AccessClaims | ClientAccessClaims): claims is AccessClaims {
+  return typeof (claims as AccessClaims).sid === 'string';
+}
+
 export interface IssuedAccessToken {
   token: string;
   claims: AccessClaims;
@@ -68,7 +89,15 @@ export async function issueAccessToken(
 }
 
 export type AccessTokenFailure =
-  'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_type' | 'wrong_issuer' | 'wrong_audience' | 'expired' | 'not_yet_valid';
+  | 'malformed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_type'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'not_user_token';
 
 const CACHE_LIMIT = 50_000;
 
@@ -78,11 +107,21 @@ const CACHE_LIMIT = 50_000;
  * Whether the session behind a valid token is still alive is the caller's question.
  */
 export class AccessTokenVerifier {
-  private cache = new Map<string, AccessClaims>();
+  private cache = new Map<string, AccessClaims | ClientAccessClaims>();
 
   constructor(private readonly deps: AccessTokenDeps) {}
 
+  /** A token of a person's session; client-credentials tokens are refused here. */
   async verify(token: string): Promise<{ ok: true; claims: AccessClaims } | { ok: false; failure: AccessTokenFailure }> {
+    const result = await this.verifyAny(token);
+    if (result.ok && !isUserClaims(result.claims)) return { ok: false, failure: 'not_user_token' };
+    return result as { ok: true; claims: AccessClaims } | { ok: false; failure: AccessTokenFailure };
+  }
+
+  /** A user token or a client-credentials token; callers must tell them apart (`isUserClaims`). */
+  async verifyAny(
+    token: string,
+  ): Promise<{ ok: true; claims: AccessClaims | ClientAccessClaims } | { ok: false; failure: AccessTokenFailure }> {
     const nowSec = this.deps.clock.now() / 1000;
     const cached = this.cache.get(token);
     if (cached) {
@@ -101,10 +140,12 @@ export class AccessTokenVerifier {
       return { ok: false, failure: 'bad_signature' };
     }
     const payload = decodePayload(parsed.payloadB64);
-    if (!payload || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
-      return { ok: false, failure: 'malformed' };
-    }
-    const claims = payload as unknown as AccessClaims;
+    if (!payload || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, failure: 'malformed' };
+    // Either a session token (string `sid`) or a client token (no `sid`, `sub` = `client_id`).
+    const userToken = typeof payload.sid === 'string';
+    const clientToken = payload.sid === undefined && typeof payload.client_id === 'string' && payload.client_id === payload.sub;
+    if (!userToken && !clientToken) return { ok: false, failure: 'malformed' };
+    const claims = payload as unknown as AccessClaims | ClientAccessClaims;
     if (claims.iss !== this.deps.config.issuer) return { ok: false, failure: 'wrong_issuer' };
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.includes(this.deps.config.audience)) return { ok: false, failure: 'wrong_audience' };
