@@ -32,8 +32,6 @@ export interface Latchkey {
   metrics: Metrics;
   csrfKey: Buffer;
   logger: Pino;
-  /** Suspicious-activity alerts to LATCHKEY_WEBHOOK_URL; null when none is configured. */
-  webhook: WebhookNotifier | null;
   /** Readiness checks beside the database's (Redis when configured), for /readyz. */
   readiness: Record<string, Health>;
   /** Suspicious-activity alerts to LATCHKEY_WEBHOOK_URL; null when none is configured. */
@@ -164,7 +162,6 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     metrics,
     csrfKey: deriveCsrfKey(secret),
     logger,
-    webhook,
     readiness: cache.health,
     webhook,
     purge,

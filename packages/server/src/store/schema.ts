@@ -151,48 +151,6 @@ export interface OAuthRevokedTokensTable {
   until: number;
 }
 
-export interface MfaTotpTable {
-  userId: string;
-  secretSealed: string | null;
-  pendingSecretSealed: string | null;
-  pendingCreatedAt: number | null;
-  enabledAt: number | null;
-  lastUsedStep: number;
-  updatedAt: number;
-}
-
-export interface MfaBackupCodesTable {
-  userId: string;
-  hash: string;
-  usedAt: number | null;
-}
-
-export interface MfaChallengesTable {
-  hash: string;
-  userId: string;
-  remember: number;
-  transport: string;
-  createdAt: number;
-  expiresAt: number;
-  consumedAt: number | null;
-}
-
-export interface PasswordResetTokensTable {
-  hash: string;
-  userId: string;
-  createdAt: number;
-  expiresAt: number;
-  usedAt: number | null;
-}
-
-export interface KnownDevicesTable {
-  userId: string;
-  kind: string;
-  value: string;
-  firstSeen: number;
-  lastSeen: number;
-}
-
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
