@@ -50,7 +50,10 @@ export async function guarded<T>(run: () => Promise<T>): Promise<T> {
  * Connects to `redis://` / `rediss://`. Waits up to `waitMs` for the first connection;
  * a node still starts without Redis (/readyz says so) and connects when it can.
  */
-export async function connectRedis(url: string, options: { waitMs?: number; onError?: (error: Error) => void } = {}): Promise<RedisConnection> {
+export async function connectRedis(
+  url: string,
+  options: { waitMs?: number; onError?: (error: Error) => void } = {},
+): Promise<RedisConnection> {
   const commands = new Redis(url, COMMAND_OPTIONS);
   // ioredis reports every failed reconnect as an 'error' event; without a listener it is
   // printed. The state is visible through /readyz; log at most once per outage.
