@@ -94,12 +94,18 @@ export async function obtainCode(
   return { code: code!, redirect };
 }
 
+export interface FormResult {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
 /** POST /oauth2/token with a form body. */
 export async function tokenRequest(
   server: TestServer,
   form: Record<string, string>,
   options: { basic?: [string, string]; headers?: Record<string, string> } = {},
-) {
+): Promise<FormResult> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...options.headers };
   if (options.basic) {
     const [id, secret] = options.basic.map((p) => encodeURIComponent(p));
@@ -117,7 +123,12 @@ export async function tokenRequest(
 }
 
 /** POST a form to an OAuth endpoint (revoke, introspect). */
-export async function formPost(server: TestServer, path: string, form: Record<string, string>, basic?: [string, string]) {
+export async function formPost(
+  server: TestServer,
+  path: string,
+  form: Record<string, string>,
+  basic?: [string, string],
+): Promise<FormResult> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic)
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic[0])}:${encodeURIComponent(basic[1])}`).toString('base64')}`;

@@ -2,7 +2,40 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../ports.js';
 import { sendError } from '../errors.js';
-import { escapeHtml, layout, PAGE_CSP } from '../pages/layout.js';
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** No script at all; the shared stylesheet of the pages; never framed. */
+const PAGE_CSP = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** The same shell as the other pages (their stylesheet, a skip link, one <main> with one <h1>). */
+function layout(page: { title: string; body: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(page.title)} · Latchkey</title>
+<link rel="stylesheet" href="/assets/pages.css">
+</head>
+<body class="narrow">
+<a class="skip" href="#main">Skip to content</a>
+${page.body}
+</body>
+</html>
+`;
+}
 
 /** What each scope lets an app do, in the words the consent page uses. */
 const SCOPE_WORDS: Record<string, string> = {
@@ -30,7 +63,7 @@ function consentCsp(redirectUri: string): string {
  */
 export function consentPage(
   reply: FastifyReply,
-  input: { client: ClientRecord; scopes: string[]; params: Record<string, string>; csrfToken: string; now: number },
+  input: { client: ClientRecord; scopes: string[]; params: Record<string, string>; csrfToken: string },
 ): FastifyReply {
   const name = escapeHtml(input.client.name);
   const items = input.scopes
@@ -42,7 +75,6 @@ export function consentPage(
   const redirectUri = input.params.redirect_uri ?? input.client.redirectUris[0] ?? '';
   const html = layout({
     title: `Allow ${input.client.name}?`,
-    now: input.now,
     body: `<main id="main" class="card" tabindex="-1">
 <h1>Allow ${name} to use your account?</h1>
 <p id="asks">${name} is asking to:</p>
@@ -77,11 +109,10 @@ function wantsHtml(request: FastifyRequest): boolean {
  * An authorization error that must not be redirected (RFC 6749 §4.1.2.1): a page for a
  * browser, the contract's JSON for anything else. It never links to the client.
  */
-export function errorPage(request: FastifyRequest, reply: FastifyReply, error: AuthError, now: number): FastifyReply {
+export function errorPage(request: FastifyRequest, reply: FastifyReply, error: AuthError): FastifyReply {
   if (!wantsHtml(request)) return sendError(reply, error.status, error.code, error.description ?? error.code, error.extra);
   const html = layout({
     title: 'This sign-in request cannot continue',
-    now,
     body: `<main id="main" class="card" tabindex="-1">
 <h1>This sign-in request cannot continue</h1>
 <p role="alert">${escapeHtml(error.description ?? error.code)}</p>

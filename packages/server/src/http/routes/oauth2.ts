@@ -174,7 +174,7 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
         return reply.redirect(errorResponseUrl({ ...failure, redirect: failure.redirect }, config.issuer), redirectStatus);
       if (failure.error.debug) request.log.info({ code: failure.error.code, debug: failure.error.debug }, 'authorization request refused');
       // RFC 6749 §4.1.2.1: an untrusted client or redirect URI is never redirected to.
-      return errorPage(request, reply, failure.error, deps.clock.now());
+      return errorPage(request, reply, failure.error);
     }
     const browser = await browserSession(request);
     const step = await authorize(deps, { request: parsed.request, browser, consent, markerKey: csrfKey, ctx: requestContext(request) });
@@ -186,7 +186,7 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
         return reply.redirect(login, redirectStatus);
       }
       case 'consent':
-        return consentPage(reply, { ...step, csrfToken: csrfTokenFor(csrfKey, browser!.id), now: deps.clock.now() });
+        return consentPage(reply, { ...step, csrfToken: csrfTokenFor(csrfKey, browser!.id) });
     }
   }
 
@@ -220,7 +220,7 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
       (request, reply) => {
         const type = request.headers['content-type'] ?? '';
         if (!type.toLowerCase().startsWith(FORM)) {
-          return errorPage(request, reply, new OAuthError('invalid_request', `The body must be ${FORM}.`), deps.clock.now());
+          return errorPage(request, reply, new OAuthError('invalid_request', `The body must be ${FORM}.`));
         }
         return handleAuthorize(request, reply, (request.body ?? {}) as Record<string, unknown>);
       },
@@ -231,13 +231,12 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
       const body = (type.toLowerCase().startsWith(FORM) ? (request.body ?? {}) : {}) as Record<string, unknown>;
       const { csrf_token: csrfToken, decision, ...raw } = body;
       if (decision !== 'allow' && decision !== 'deny') {
-        return errorPage(request, reply, new OAuthError('invalid_request', 'The consent answer is missing.'), deps.clock.now());
+        return errorPage(request, reply, new OAuthError('invalid_request', 'The consent answer is missing.'));
       }
       const browser = await browserSession(request);
       // No session: the authorize step sends the person to sign in and back.
       if (!browser) return handleAuthorize(request, reply, raw);
-      if (typeof csrfToken !== 'string' || !csrfMatches(csrfKey, browser.id, csrfToken))
-        return errorPage(request, reply, new CsrfFailed(), deps.clock.now());
+      if (typeof csrfToken !== 'string' || !csrfMatches(csrfKey, browser.id, csrfToken)) return errorPage(request, reply, new CsrfFailed());
       return handleAuthorize(request, reply, raw, decision);
     });
 
