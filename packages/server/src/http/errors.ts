@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, RateLimited, Unauthorized } from '../core/errors.js';
 
@@ -70,4 +72,38 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, 'not_found', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`),
   );
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a URL that is not valid
+ * percent-encoding, a path parameter over `maxParamLength`). Without this Fastify answers
+ * in its own shape and without X-Request-ID; API.md wants the contract's.
+ */
+export function routingErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const description = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is malformed.';
+  void sendError(reply, 400, 'invalid_request', description);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers too large,
+ * unparseable request lines, timeouts): the contract's JSON with a fresh X-Request-ID,
+ * where Fastify's default would send its own shape.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, description] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-ID: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

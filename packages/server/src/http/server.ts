@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import type { Latchkey } from '../app.js';
 import type { Health } from '../ports.js';
-import { registerErrorHandling } from './errors.js';
+import { clientErrorHandler, registerErrorHandling, routingErrorHandler } from './errors.js';
 import { accountSecurityRoutes } from './routes/account-security.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -41,6 +41,8 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
     // API.md: no type coercion; unknown fields are ignored, not stripped into defaults.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     routerOptions: { maxParamLength: 256 },
+    frameworkErrors: routingErrorHandler,
+    clientErrorHandler,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

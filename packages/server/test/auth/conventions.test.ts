@@ -177,6 +177,36 @@ describe('malformed and oversized bodies', () => {
   });
 });
 
+describe('requests refused before routing', () => {
+  it('answers a URL that is not valid percent-encoding with 400 invalid_request and the caller’s X-Request-ID', async () => {
+    for (const [method, path] of [
+      ['DELETE', '/auth/sessions/%'],
+      ['DELETE', '/auth/sessions/%E0%A4%A'],
+      ['GET', '/%zz'],
+    ] as const) {
+      const res = await raw(method, path, { headers: { 'x-request-id': 'bad-url-1' } });
+      expect(res.status, path).toBe(400);
+      expect(res.body).toEqual(contractError('invalid_request'));
+      expect(res.headers.get('x-request-id')).toBe('bad-url-1');
+    }
+  });
+
+  it('answers an over-long path parameter with 400 invalid_request in the contract format', async () => {
+    const res = await raw('DELETE', `/auth/sessions/${'a'.repeat(300)}`, { headers: { 'x-request-id': 'long-param' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(contractError('invalid_request'));
+    expect(res.headers.get('x-request-id')).toBe('long-param');
+  });
+
+  it('answers headers too large for the HTTP parser with 431 in the contract format and a fresh X-Request-ID', async () => {
+    const res = await raw('GET', '/healthz', { headers: { 'x-filler': 'a'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(res.body).toEqual(contractError('invalid_request'));
+    expect(res.headers.get('x-request-id')).toMatch(UUID);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+});
+
 describe('unknown routes', () => {
   it('answers 404 not_found in the contract format, never HTML', async () => {
     for (const [method, path] of [
