@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { oauth2Routes } from './routes/oauth2.js';
 import { operationsRoutes } from './routes/operations.js';
+import { pagesRoutes } from './routes/pages.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,6 +95,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(wellKnownRoutes(latchkey));
   await app.register(oauth2Routes(latchkey));
   await app.register(operationsRoutes(latchkey, { ...latchkey.readiness, ...options.health }));
+  await app.register(pagesRoutes(latchkey));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
