@@ -179,6 +179,32 @@ describe('malformed input never yields a 5xx, and every 4xx has the contract sha
     );
   });
 
+  it('POST /auth/refresh and /auth/logout with arbitrary Cookie and X-CSRF-Token headers', async () => {
+    const cookieName = fc.constantFrom('__Secure-lk_rt', '__Host-lk_at', '__Host-lk_csrf', 'other');
+    const cookie = fc.oneof(
+      fc.array(fc.tuple(cookieName, headerValue(80)), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('; ')),
+      headerValue(200),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/auth/refresh', '/auth/logout'),
+        cookie,
+        fc.option(headerValue(80), { nil: undefined }),
+        requestId,
+        async (path, cookies, csrf, id) => {
+          const headers: Record<string, string> = { cookie: cookies };
+          if (csrf !== undefined) headers['x-csrf-token'] = csrf;
+          if (id !== undefined) headers['x-request-id'] = id;
+          const response = await fetch(server.url + path, { method: 'POST', headers });
+          const answer = { status: response.status, headers: response.headers, text: await response.text() };
+          checkAnswer(answer, id, `POST ${path} [${cookies}] [${csrf}] -> ${answer.status} ${answer.text.slice(0, 200)}`);
+          expect([401, 403]).toContain(answer.status);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('GET /auth/sessions with arbitrary Authorization headers', async () => {
     await fc.assert(
       fc.asyncProperty(headerValue(200), requestId, async (authorization, id) => {

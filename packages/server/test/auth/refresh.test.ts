@@ -75,6 +75,25 @@ describe('POST /auth/refresh in cookie mode', () => {
     expect((await cookieRefresh(victim.jar)).status).toBe(200);
   });
 
+  it('treats a replayed old refresh cookie as reuse: the session is revoked and the cookies cleared', async () => {
+    const { jar } = await cookieLogin(server.url, email);
+    const stolen = jar.cookies.get('__Secure-lk_rt')!;
+    expect((await cookieRefresh(jar)).status).toBe(200);
+    expect((await cookieRefresh(jar)).status).toBe(200); // the successor is used: the stolen one is dead now
+
+    const thief = new CookieJar();
+    thief.cookies.set('__Secure-lk_rt', stolen);
+    thief.cookies.set('__Host-lk_csrf', jar.cookies.get('__Host-lk_csrf')!);
+    const replay = await cookieRefresh(thief);
+    expect(replay.status).toBe(401);
+    expect(replay.body).toEqual(contractError('invalid_grant', 'reuse_detected'));
+    expect(thief.cookies.size).toBe(0);
+    // The rightful owner is signed out too, and told why.
+    const owner = await call(server.url, 'GET', '/auth/session', { jar });
+    expect(owner.body).toEqual(contractError('unauthorized', 'reuse_detected'));
+    expect((await cookieRefresh(jar)).body).toEqual(contractError('invalid_grant', 'reuse_detected'));
+  });
+
   it('works with an empty body and no Content-Type', async () => {
     const { jar } = await cookieLogin(server.url, email);
     const res = await call(server.url, 'POST', '/auth/refresh', { jar, csrf: true, headers: { 'content-length': '0' } });
