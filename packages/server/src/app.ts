@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './adapters/metrics.js';
 import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createMemoryActivityWindow } from './cache/memory-activity-window.js';
 import { openCache } from './cache/index.js';
+import { createMemoryRevocationFeedSignal } from './cache/memory-revocation-feed-signal.js';
 import { resolveSecret, type ServerConfig } from './config.js';
 import { prepareUser } from './core/accounts/register.js';
 import { isAlert, withSuspiciousActivityDetection } from './core/alerts/suspicious-activity.js';
@@ -24,6 +25,7 @@ import { openStores, type Stores } from './store/index.js';
 /** Ended sessions are kept this long so a client can still be told why it was signed out. */
 const ENDED_RETENTION_MS = 30 * 86_400_000;
 const PURGE_EVERY_MS = 10 * 60_000;
+const REVOCATION_PURGE_GRACE_MS = 5 * 60_000;
 
 export interface Latchkey {
   config: ServerConfig;
@@ -119,6 +121,9 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     keyRing,
     verifier: new AccessTokenVerifier({ keyRing, clock, config }),
     commonPasswords: loadCommonPasswords(),
+    revocations: stores.revocations,
+    // Redis wakes every node's feed streams; without it the in-process signal serves the one node.
+    revocationSignal: cache.feedSignal ?? createMemoryRevocationFeedSignal(),
     mfa: stores.mfa,
     mfaKey: deriveMfaKey(secret),
     passwordResets: stores.passwordResets,
@@ -134,6 +139,8 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
 
   const purge = async () => {
     const now = clock.now();
+    // Revocation rules outlive every token they match; kept a little longer for skewed clocks.
+    await stores.revocations.purge(now - REVOCATION_PURGE_GRACE_MS);
     return (
       (await stores.sessions.purge(now, now - ENDED_RETENTION_MS)) +
       (await stores.keys.deleteExpired(now)) +

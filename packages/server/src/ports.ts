@@ -253,6 +253,47 @@ export interface RequestContext {
   requestId: string;
 }
 
+/** A rule of the revocation feed (API.md "Revocation feed"). */
+export type RevocationType = 'session' | 'user' | 'jti';
+
+export interface RevocationEvent {
+  type: RevocationType;
+  /** The session id, user id or token id (`jti`), by `type`. */
+  id: string;
+  /** Epoch ms. A `user` rule rejects that user's tokens issued before it. */
+  at: number;
+  /** Epoch ms after which the rule can be forgotten: every token it affects has expired. */
+  until: number;
+}
+
+export interface RevocationRecord extends RevocationEvent {
+  /** Position in the log: a non-negative integer, increasing in commit order. */
+  cursor: number;
+}
+
+/**
+ * The durable log behind the revocation feed. A reader that has seen cursor N will never
+ * later see a new event with a cursor below N, so a follower resuming after N misses nothing.
+ */
+export interface RevocationStore {
+  append(events: RevocationEvent[]): Promise<void>;
+  /**
+   * Up to `limit` events after `after` (all when null), oldest first. When `after` lies
+   * beyond the end of the log (a database restored or replaced), from the start.
+   */
+  listAfter(after: number | null, limit: number): Promise<RevocationRecord[]>;
+  /** Deletes events whose `until` is before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
+/** Wakes the revocation feed's open streams: in-process on one node, pub/sub across nodes. */
+export interface RevocationFeedSignal {
+  /** Events were appended on this node. */
+  notify(): void;
+  /** `listener` runs whenever events were appended (on any node); returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
 /** OAuth 2.0 grant types a client may be registered for (RFC 6749 §4, §6). */
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 

@@ -15,6 +15,7 @@ import type {
   ThrottleStore,
   UserStore,
 } from '../ports.js';
+import type { RevocationFeedSignal, RevocationStore } from '../ports.js';
 import type { CoreConfig } from './config.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { SessionLiveness } from './sessions/session-liveness.js';
@@ -37,6 +38,9 @@ export interface CoreDeps {
   keyRing: KeyRing;
   verifier: AccessTokenVerifier;
   commonPasswords: ReadonlySet<string>;
+  /** The revocation feed's log, and the signal that wakes its streams. */
+  revocations: RevocationStore;
+  revocationSignal: RevocationFeedSignal;
   clients: ClientStore;
   authorizationCodes: AuthorizationCodeStore;
   consents: ConsentStore;

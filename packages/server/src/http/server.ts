@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { oauth2Routes } from './routes/oauth2.js';
 import { operationsRoutes } from './routes/operations.js';
+import { revocationRoutes } from './routes/revocations.js';
 import { pagesRoutes } from './routes/pages.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
@@ -93,6 +94,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(accountSecurityRoutes(latchkey));
   await app.register(adminRoutes(latchkey));
   await app.register(wellKnownRoutes(latchkey));
+  await app.register(revocationRoutes(latchkey));
   await app.register(oauth2Routes(latchkey));
   await app.register(operationsRoutes(latchkey, { ...latchkey.readiness, ...options.health }));
   await app.register(pagesRoutes(latchkey));

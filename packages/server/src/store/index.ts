@@ -1,6 +1,8 @@
 import type { AuditStore, Health, KeyStore, KnownDeviceStore, MfaStore, PasswordResetStore, SessionStore, UserStore } from '../ports.js';
 import type { AuthorizationCodeStore, ClientStore, ConsentStore, RevokedClientTokenStore } from '../ports.js';
+import type { RevocationStore } from '../ports.js';
 import { createAuditStore } from './audit-store.js';
+import { createRevocationStore } from './revocation-store.js';
 import { createClientStore } from './client-store.js';
 import { createAuthorizationCodeStore, createConsentStore, createRevokedClientTokenStore } from './oauth-store.js';
 import { openDatabase } from './database.js';
@@ -18,6 +20,7 @@ export interface Stores {
   sessions: SessionStore;
   keys: KeyStore;
   audit: AuditStore;
+  revocations: RevocationStore;
   mfa: MfaStore;
   passwordResets: PasswordResetStore;
   knownDevices: KnownDeviceStore;
@@ -39,6 +42,7 @@ export function openStores(url: string): Stores {
     sessions: createSessionStore(db),
     keys: createKeyStore(db, kind),
     audit: createAuditStore(db),
+    revocations: createRevocationStore(db, kind),
     mfa: createMfaStore(db),
     passwordResets: createPasswordResetStore(db),
     knownDevices: createKnownDeviceStore(db),

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Written with the schema builder only, so the same migrations run on SQLite and
 // PostgreSQL. Times are epoch milliseconds in bigint columns.
@@ -75,6 +75,23 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('audit_user').on('audit_events').columns(['user_id', 'id']).execute();
       await db.schema.createIndex('audit_type').on('audit_events').columns(['type', 'id']).execute();
+    },
+  },
+  // The revocation feed's log. `seq` is the feed cursor; it must never be reused after a
+  // purge, hence AUTOINCREMENT on SQLite and a sequence on PostgreSQL (the one place the
+  // column type depends on the dialect).
+  '0002_revocations': {
+    async up(db: Kysely<any>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('revocations')
+        .addColumn('seq', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('until', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('revocations_until').on('revocations').column('until').execute();
     },
   },
   // TOTP enrolments, backup codes, pending MFA sign-ins, password resets, known devices.

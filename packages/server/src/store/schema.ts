@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table shapes as Kysely sees them (camelCase; the CamelCasePlugin maps to snake_case). */
 export interface UsersTable {
   id: string;
@@ -151,12 +153,22 @@ export interface OAuthRevokedTokensTable {
   until: number;
 }
 
+/** The revocation feed's log; `seq` is generated (the feed cursor). */
+export interface RevocationsTable {
+  seq: Generated<number>;
+  type: string;
+  subject: string;
+  at: number;
+  until: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refreshTokens: RefreshTokensTable;
   signingKeys: SigningKeysTable;
   auditEvents: AuditEventsTable;
+  revocations: RevocationsTable;
   mfaTotp: MfaTotpTable;
   mfaBackupCodes: MfaBackupCodesTable;
   mfaChallenges: MfaChallengesTable;

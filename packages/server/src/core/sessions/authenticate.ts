@@ -2,7 +2,7 @@ import type { SessionRecord } from '../../ports.js';
 import type { CoreDeps } from '../deps.js';
 import { Unauthorized } from '../errors.js';
 import type { AccessClaims } from '../tokens/access-token.js';
-import { endSession } from './end-session.js';
+import { endSession, type EndSessionDeps } from './end-session.js';
 import { lapsedReason } from './lifetime.js';
 
 export interface Authenticated {
@@ -10,7 +10,7 @@ export interface Authenticated {
   session: SessionRecord;
 }
 
-export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'liveness' | 'clock' | 'audit'>;
+export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'liveness' | 'clock' | 'audit'> & EndSessionDeps;
 
 /**
  * A valid signature is not enough: the session behind the token must still be alive,

@@ -2,8 +2,9 @@ import type { RequestContext, SessionRecord } from '../../ports.js';
 import { auditEvent, type AuditType } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
 import type { EndReason } from '../errors.js';
+import { recordRevocations, type RecordRevocationsDeps } from '../revocations/record-revocations.js';
 
-export type EndSessionDeps = Pick<CoreDeps, 'sessions' | 'clock' | 'audit'>;
+export type EndSessionDeps = Pick<CoreDeps, 'sessions' | 'clock' | 'audit'> & RecordRevocationsDeps;
 
 const AUDIT_FOR_REASON: Record<EndReason, AuditType> = {
   logout: 'logout',
@@ -32,6 +33,8 @@ export async function endSession(
   const now = deps.clock.now();
   const ended = await deps.sessions.end(session.id, reason, now);
   if (ended) {
+    // Resource servers following the revocation feed reject the session's tokens too.
+    await recordRevocations(deps, [{ type: 'session', id: session.id }]);
     await deps.audit.record(
       auditEvent(AUDIT_FOR_REASON[reason], ctx, now, {
         userId: session.userId,
@@ -53,6 +56,13 @@ export async function endAllSessions(
 ): Promise<string[]> {
   const now = deps.clock.now();
   const ended = await deps.sessions.endAllForUser(userId, reason, now, options.exceptSessionId);
+  // The revocation feed: a `session` rule per ended session and, when none is kept, a
+  // `user` rule for every token of the user issued before now. `iat` has one-second
+  // resolution, so verifiers apply the `user` rule to earlier seconds only (a sign-in
+  // right after stays valid) and the `session` rules cover tokens of the same second.
+  const rules: Array<{ type: 'session' | 'user'; id: string }> = ended.map((id) => ({ type: 'session', id }));
+  if (options.exceptSessionId === undefined) rules.push({ type: 'user', id: userId });
+  await recordRevocations(deps, rules);
   await deps.audit.record(
     auditEvent(options.auditType ?? AUDIT_FOR_REASON[reason], ctx, now, {
       userId,

@@ -1,10 +1,9 @@
 import type { RequestContext, SessionRecord } from '../../ports.js';
-import type { CoreDeps } from '../deps.js';
 import { NotFound } from '../errors.js';
 import type { Authenticated } from './authenticate.js';
-import { endAllSessions, endSession } from './end-session.js';
+import { endAllSessions, endSession, type EndSessionDeps } from './end-session.js';
 
-type Deps = Pick<CoreDeps, 'sessions' | 'clock' | 'audit'>;
+type Deps = EndSessionDeps;
 
 /** The signed-in person's live sessions, newest first, the current one marked. */
 export async function listOwnSessions(deps: Deps, auth: Authenticated): Promise<Array<SessionRecord & { current: boolean }>> {

@@ -6,11 +6,11 @@ import { CsrfFailed, InvalidGrant } from '../errors.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, REFRESH_TOKEN_PREFIX } from '../tokens/opaque-token.js';
 import { csrfMatches } from './csrf.js';
-import { endSession } from './end-session.js';
+import { endSession, type EndSessionDeps } from './end-session.js';
 import { lapsedReason, nextIdleExpiry } from './lifetime.js';
 import type { SessionGrant } from './start-session.js';
 
-export type RefreshSessionDeps = Pick<CoreDeps, 'sessions' | 'users' | 'keyRing' | 'clock' | 'config' | 'audit'>;
+export type RefreshSessionDeps = Pick<CoreDeps, 'sessions' | 'users' | 'keyRing' | 'clock' | 'config' | 'audit'> & EndSessionDeps;
 
 /** Each lost race re-reads state; the rule settles within three rounds. */
 const MAX_ROUNDS = 4;
