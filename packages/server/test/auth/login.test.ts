@@ -149,6 +149,30 @@ describe('POST /auth/login with the bearer transport', () => {
     expect(decodeJwt((await bearerLogin(server.url, email)).access_token).jti).not.toBe(claims.jti);
   });
 
+  it.each(['ES256', 'EdDSA'])('signs with LATCHKEY_SIGNING_ALG=%s, verifiable against the JWKS', async (alg) => {
+    const custom = await startTestServer({ LATCHKEY_SIGNING_ALG: alg });
+    try {
+      const address = uniqueEmail(alg);
+      await registerAccount(custom.url, address);
+      const grant = await bearerLogin(custom.url, address);
+      const header = decodeProtectedHeader(grant.access_token);
+      expect(header).toEqual({ alg, typ: 'at+jwt', kid: expect.any(String) });
+      const keys = await jwks(custom.url);
+      expect(keys.keys.find((k) => k.kid === header.kid)).toMatchObject({ alg, use: 'sig' });
+      const verified = await jwtVerify(grant.access_token, createLocalJWKSet(keys), {
+        issuer: custom.url,
+        audience: custom.url,
+        typ: 'at+jwt',
+        algorithms: [alg],
+        currentDate: new Date(custom.clock.now()),
+      });
+      expect(verified.payload.sid).toBe(grant.session.id);
+      expect((await call(custom.url, 'GET', '/auth/session', { bearer: grant.access_token })).status).toBe(200);
+    } finally {
+      await custom.close();
+    }
+  });
+
   it('puts tenant_id in the token only when the user has one', async () => {
     const user = await server.latchkey.stores.users.findById(userId);
     const tenantEmail = uniqueEmail('tenant');
