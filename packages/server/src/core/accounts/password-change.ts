@@ -1,14 +1,15 @@
 import type { RequestContext } from '../../ports.js';
 import type { CoreDeps } from '../deps.js';
 import { InvalidCredentials, InvalidRequest } from '../errors.js';
-import { endAllSessions } from '../sessions/end-session.js';
+import { endAllSessions, type EndSessionDeps } from '../sessions/end-session.js';
 import { assertNotLocked, recordLoginFailure, resetLoginFailures } from '../throttle/login-backoff.js';
 import { checkPasswordPolicy, normalizePassword } from './password-policy.js';
 
 export type ChangePasswordDeps = Pick<
   CoreDeps,
   'users' | 'sessions' | 'hasher' | 'throttle' | 'clock' | 'config' | 'audit' | 'commonPasswords' | 'passwordResets'
->;
+> &
+  EndSessionDeps;
 
 /**
  * POST /auth/password. The current password is asked for again so that a stolen session

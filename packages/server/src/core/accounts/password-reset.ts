@@ -2,7 +2,7 @@ import type { RequestContext } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
 import { InvalidToken, RateLimited } from '../errors.js';
-import { endAllSessions } from '../sessions/end-session.js';
+import { endAllSessions, type EndSessionDeps } from '../sessions/end-session.js';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken } from '../tokens/opaque-token.js';
 import { isValidEmail, normalizeEmail } from './email.js';
 import { checkPasswordPolicy, normalizePassword } from './password-policy.js';
@@ -18,7 +18,8 @@ export const RESET_REQUESTS_PER_EMAIL = 3;
 export type ResetDeps = Pick<
   CoreDeps,
   'users' | 'sessions' | 'hasher' | 'throttle' | 'clock' | 'audit' | 'commonPasswords' | 'passwordResets' | 'mailer' | 'config'
->;
+> &
+  EndSessionDeps;
 
 async function countRequest(deps: Pick<ResetDeps, 'throttle' | 'clock'>, key: string, max: number): Promise<void> {
   const now = deps.clock.now();

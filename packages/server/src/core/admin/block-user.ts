@@ -2,9 +2,9 @@ import type { RequestContext, UserRecord } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { endAllSessions } from '../sessions/end-session.js';
+import { endAllSessions, type EndSessionDeps } from '../sessions/end-session.js';
 
-export type BlockUserDeps = Pick<CoreDeps, 'users' | 'sessions' | 'clock' | 'audit'>;
+export type BlockUserDeps = Pick<CoreDeps, 'users' | 'sessions' | 'clock' | 'audit'> & EndSessionDeps;
 
 /**
  * POST /admin/users/:id/block. The status flips first, so no refresh or sign-in started
