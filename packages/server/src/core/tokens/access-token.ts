@@ -3,6 +3,9 @@ import type { Clock, SessionRecord, UserRecord } from '../../ports.js';
 import type { CoreConfig } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { decodePayload, parseCompactJws, signJws, verifySignature } from './jws.js';
+import { hasDuplicateMembers } from './strict-json.js';
+
+const base64urlText = (part: string): string => Buffer.from(part, 'base64url').toString('utf8');
 
 /** RFC 9068 §2.1 */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -141,6 +144,17 @@ export class AccessTokenVerifier {
     }
     const payload = decodePayload(parsed.payloadB64);
     if (!payload || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, failure: 'malformed' };
+    // A time claim that is present must be a number: a string `nbf` must not switch the check off.
+    if ((payload.nbf !== undefined && typeof payload.nbf !== 'number') || (payload.iat !== undefined && typeof payload.iat !== 'number')) {
+      return { ok: false, failure: 'malformed' };
+    }
+    // RFC 7519 §4: duplicate names would let two parsers read this token two ways.
+    if (
+      hasDuplicateMembers(base64urlText(parsed.signingInput.slice(0, parsed.signingInput.indexOf('.')))) ||
+      hasDuplicateMembers(base64urlText(parsed.payloadB64))
+    ) {
+      return { ok: false, failure: 'malformed' };
+    }
     // Either a session token (string `sid`) or a client token (no `sid`, `sub` = `client_id`).
     const userToken = typeof payload.sid === 'string';
     const clientToken = payload.sid === undefined && typeof payload.client_id === 'string' && payload.client_id === payload.sub;
