@@ -152,4 +152,35 @@ describe('SessionLiveness', () => {
     expect(clock.current - s.createdAt).toBeLessThan(LIVENESS_TRUST_MS);
     expect(await liveness.find(s.id)).toMatchObject({ endedAt: null, idleExpiresAt: s.createdAt + 60_000 });
   });
+
+  it('reads a session once for a burst of requests, but never lets a request after a drop join an older read', async () => {
+    const s = await newSession();
+    let reads = 0;
+    let gate: (() => void) | null = null;
+    const gated = new SessionLiveness({
+      sessions: {
+        findById: async (id) => {
+          reads++;
+          if (gate === null) await new Promise<void>((r) => (gate = r));
+          return stores.sessions.findById(id);
+        },
+        listEndedSince: (since) => stores.sessions.listEndedSince(since),
+      },
+      bus,
+      clock,
+    });
+    bus.resume(clock.now());
+    const burst = Array.from({ length: 20 }, () => gated.find(s.id));
+    await flush();
+    expect(reads).toBe(1);
+
+    await stores.sessions.end(s.id, 'logout', clock.now());
+    await gated.ended([s.id]);
+    const after = gated.find(s.id);
+    expect(reads).toBe(2);
+    gate!();
+    await Promise.all(burst);
+    expect(await after).toMatchObject({ endReason: 'logout' });
+    gated.close();
+  });
 });

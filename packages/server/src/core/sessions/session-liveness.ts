@@ -40,6 +40,8 @@ export interface SessionLivenessDeps {
  */
 export class SessionLiveness {
   private readonly entries = new Map<string, Entry>();
+  /** Reads in flight, so a burst of requests for one session costs one read. */
+  private readonly reading = new Map<string, Promise<SessionRecord | null>>();
   /** Whether the bus is heard and every notice missed in a gap has been caught up. */
   private hearing = false;
   private gapSince: number | null = null;
@@ -65,6 +67,16 @@ export class SessionLiveness {
   async find(id: string): Promise<SessionRecord | null> {
     const entry = this.entries.get(id);
     if (entry && this.trusted(entry)) return entry.session;
+    const inFlight = this.reading.get(id);
+    if (inFlight) return inFlight;
+    const read = this.read(id).finally(() => {
+      if (this.reading.get(id) === read) this.reading.delete(id);
+    });
+    this.reading.set(id, read);
+    return read;
+  }
+
+  private async read(id: string): Promise<SessionRecord | null> {
     const drops = this.drops;
     const readAt = this.deps.clock.now();
     const session = await this.deps.sessions.findById(id);
@@ -109,7 +121,11 @@ export class SessionLiveness {
 
   private forget(ids: string[]): void {
     this.drops++;
-    for (const id of ids) this.entries.delete(id);
+    for (const id of ids) {
+      this.entries.delete(id);
+      // A read that began before the drop must not answer requests that come after it.
+      this.reading.delete(id);
+    }
   }
 
   /** After a gap on the bus: drop every session that ended since the gap began, then trust again. */
