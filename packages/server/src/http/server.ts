@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import type { Latchkey } from '../app.js';
 import type { Health } from '../ports.js';
+import { refuseForgedFormPosts } from './csrf-guard.js';
 import { clientErrorHandler, registerErrorHandling, routingErrorHandler } from './errors.js';
 import { accountSecurityRoutes } from './routes/account-security.js';
 import { adminRoutes } from './routes/admin.js';
@@ -75,6 +76,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
 
   registerErrorHandling(app);
   await app.register(cookie);
+  app.addHook('onRequest', refuseForgedFormPosts);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   await app.register(swagger, {
     openapi: {

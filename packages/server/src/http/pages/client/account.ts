@@ -168,7 +168,8 @@ monitor.addEventListener('warning', (e) => addWarning((e as CustomEvent<WarningD
 monitor.addEventListener('signout', (e) => {
   const { reason } = (e as CustomEvent<SignOutDetail>).detail;
   if (leaving) location.assign(`/login?reason=${reason ?? 'logout'}`);
-  else if (!hadSession && reason === null) location.replace('/login?return_to=%2Faccount');
+  // A visitor without a session goes to the sign-in page, which says why the last one ended.
+  else if (!hadSession) location.replace(`/login?${reason ? `reason=${reason}&` : ''}return_to=%2Faccount`);
   else showSignedOut(reason);
 });
 
