@@ -179,12 +179,13 @@ describe('redirect URI manipulation (RFC 9700 §4.1)', () => {
   });
 
   it('never redirects for an unknown client or a missing redirect_uri with several registered', async () => {
-    for (const params of [
+    const cases: Array<Record<string, string>> = [
       { client_id: 'nobody', redirect_uri: EVIL, response_type: 'code' },
       { client_id: 'app', response_type: 'code', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' },
       { redirect_uri: APP, response_type: 'code' },
-    ]) {
-      const res = await navigate(server, authorizeUrl(server, params as Record<string, string>), { jar, accept: 'application/json' });
+    ];
+    for (const params of cases) {
+      const res = await navigate(server, authorizeUrl(server, params), { jar, accept: 'application/json' });
       expect(res.status).toBe(400);
       expect(res.location).toBeNull();
       expect(JSON.parse(res.body).error).toBe('invalid_request');

@@ -181,3 +181,35 @@ describe('openid-client as a relying party', () => {
     await expect(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toThrow();
   });
 });
+
+describe.each(['ES256', 'EdDSA'] as const)('openid-client with %s signing keys', (alg) => {
+  let s: TestServer;
+  let clientSecret: string;
+  beforeAll(async () => {
+    s = await startTestServer({ LATCHKEY_SIGNING_ALG: alg });
+    await registerPerson(s, 'alg@example.com', 'Al Gorithm');
+    clientSecret = (await createClient(s, { id: 'algapp', redirectUris: [REDIRECT], firstParty: true })).secret!;
+  });
+  afterAll(() => s.close());
+
+  it('validates the ID token (signature, at_hash) and the access token', async () => {
+    const config = await oidc.discovery(new URL(s.url), 'algapp', clientSecret, undefined, insecure);
+    expect(config.serverMetadata().id_token_signing_alg_values_supported).toEqual([alg]);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      nonce,
+    });
+    const jar = await browserLogin(s, 'alg@example.com');
+    const res = await navigate(s, url.href, { jar });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(res.location!), { pkceCodeVerifier: verifier, expectedNonce: nonce });
+    expect(decodeJwt(tokens.id_token!).header.alg).toBe(alg);
+    expect(tokens.claims()!.aud).toBe('algapp');
+    const { leftHalfHash } = await import('../../src/core/oauth/id-token.js');
+    expect(tokens.claims()!.at_hash).toBe(leftHalfHash(alg, tokens.access_token));
+  });
+});

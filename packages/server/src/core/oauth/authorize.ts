@@ -65,9 +65,11 @@ export async function authorize(deps: AuthorizeDeps, input: AuthorizeInput): Pro
     return request.prompt.has('none') ? redirectError('login_required', 'The person is not signed in.') : login(false);
   }
   if (!loginMarkerSatisfied(input.markerKey, request.loginMarker, browser.createdAt, now)) {
-    if (request.prompt.has('login')) return login(true);
-    if (request.maxAge !== null && browser.createdAt + request.maxAge * 1000 < now) {
-      return request.prompt.has('none') ? redirectError('login_required', 'The sign-in is older than max_age.') : login(true);
+    // A marker that is not satisfied (old session, stale or forged marker) still means
+    // "sign in again": the prompt=login it replaced is not in the URL any more.
+    const tooOld = request.maxAge !== null && browser.createdAt + request.maxAge * 1000 < now;
+    if (request.prompt.has('login') || request.loginMarker !== null || tooOld) {
+      return request.prompt.has('none') ? redirectError('login_required', 'A new sign-in is required.') : login(true);
     }
   }
 
