@@ -249,6 +249,35 @@ describe('client-credentials tokens', () => {
   });
 });
 
+describe('the revocation feed for machine clients (API.md "Revocation feed")', () => {
+  it('is read with a client-credentials token carrying revocations:read, and shows a revoked client token as a jti rule', async () => {
+    const reader = await tokenRequest(
+      server,
+      { grant_type: 'client_credentials', scope: 'revocations:read' },
+      { basic: ['machine', machineSecret] },
+    );
+    const without = await tokenRequest(
+      server,
+      { grant_type: 'client_credentials', scope: 'reports:read' },
+      { basic: ['machine', machineSecret] },
+    );
+    expect((await call(server.url, 'GET', '/revocations', { bearer: without.body.access_token })).status).toBe(403);
+    const before = await call(server.url, 'GET', '/revocations', { bearer: reader.body.access_token });
+    expect(before.status).toBe(200);
+
+    const jti = JSON.parse(Buffer.from(without.body.access_token.split('.')[1], 'base64url').toString()).jti;
+    expect((await formPost(server, '/oauth2/revoke', { token: without.body.access_token }, ['machine', machineSecret])).status).toBe(200);
+    const after = await call(server.url, 'GET', `/revocations?after=${before.body.next}`, { bearer: reader.body.access_token });
+    expect(after.body.events).toEqual([
+      { cursor: expect.any(String), type: 'jti', id: jti, at: expect.any(String), until: expect.any(String) },
+    ]);
+
+    // A revoked reader is refused at once.
+    await formPost(server, '/oauth2/revoke', { token: reader.body.access_token }, ['machine', machineSecret]);
+    expect((await call(server.url, 'GET', '/revocations', { bearer: reader.body.access_token })).status).toBe(401);
+  });
+});
+
 describe('revocation and introspection requests', () => {
   it('revoking an unknown or malformed token is 200 (RFC 7009 §2.2); no token is invalid_request', async () => {
     for (const token of ['lkrt_unknown', 'not-a-token', `lkrt_${'B'.repeat(43)}`]) {

@@ -2,6 +2,7 @@ import type { ClientRecord, RequestContext } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
 import { OAuthError } from '../errors.js';
+import { recordRevocations } from '../revocations/record-revocations.js';
 import { endSession, type EndSessionDeps } from '../sessions/end-session.js';
 import { isUserClaims } from '../tokens/access-token.js';
 import { hashToken, looksLikeOpaqueToken, REFRESH_TOKEN_PREFIX } from '../tokens/opaque-token.js';
@@ -38,5 +39,7 @@ export async function revokeToken(deps: RevokeDeps, input: { client: ClientRecor
     return;
   }
   await deps.revokedClientTokens.add(claims.jti, claims.exp * 1000);
+  // Resource servers following the revocation feed drop the token too.
+  await recordRevocations(deps, [{ type: 'jti', id: claims.jti }]);
   await deps.audit.record(auditEvent('token_revoked', ctx, deps.clock.now(), { data: { clientId: client.id, jti: claims.jti } }));
 }

@@ -10,7 +10,9 @@ import {
   readRevocations,
   REVOCATION_PAGE_LIMIT,
 } from '../../core/revocations/read-revocations.js';
+import { authenticateClientAccessToken } from '../../core/oauth/client-token.js';
 import { authenticateAccessToken } from '../../core/sessions/authenticate.js';
+import { isUserClaims } from '../../core/tokens/access-token.js';
 import type { RevocationRecord } from '../../ports.js';
 import { credentialFrom } from '../authenticate.js';
 import { errors } from '../schemas.js';
@@ -37,11 +39,19 @@ function eventView(event: RevocationRecord) {
  * Who may read the feed: the caller's access token must be valid, its session alive, and
  * `mayReadRevocations` must allow it. Returns when its token expires (epoch ms), so a
  * stream ends then and the follower reconnects with a fresh token. Client-credentials
- * tokens (OAuth) are accepted here once they exist.
+ * tokens (OAuth) are the usual callers.
  */
 async function authenticateFeedReader(latchkey: Latchkey, request: FastifyRequest): Promise<{ expiresAt: number }> {
   const credential = credentialFrom(request);
   if (!credential) throw new Unauthorized();
+  // A client-credentials token (OAuth, issue 5) is the contract's way in; a person's
+  // token that was granted the scope (or an admin's) works too.
+  const verified = await latchkey.deps.verifier.verifyAny(credential.token);
+  if (verified.ok && !isUserClaims(verified.claims)) {
+    const { claims } = await authenticateClientAccessToken(latchkey.deps, credential.token);
+    assertMayReadRevocations(claims);
+    return { expiresAt: claims.exp * 1000 };
+  }
   const auth = await authenticateAccessToken(latchkey.deps, credential.token);
   assertMayReadRevocations(auth.claims);
   return { expiresAt: auth.claims.exp * 1000 };
