@@ -158,7 +158,7 @@ describe('JWT attacks on /auth/session', () => {
   });
 
   it('refuses duplicate claim and header names, even when the last copy (the one JSON.parse keeps) is valid', async () => {
-    const good = { ...claims, exp: nowSec() + 600, iat: nowSec(), nbf: nowSec() };
+    const good: Record<string, unknown> = { ...claims, exp: nowSec() + 600, iat: nowSec(), nbf: nowSec() };
     /** `bad` first, then the valid claim again: a last-wins parser sees a perfect token. */
     const shadowed = (name: string, bad: unknown) =>
       `${JSON.stringify({ ...good, [name]: bad }).slice(0, -1)},${JSON.stringify(name)}:${JSON.stringify(good[name])}}`;

@@ -27,7 +27,13 @@ describe('CSRF and cookie tossing', () => {
       ['POST', '/auth/mfa/totp/disable', { code: '123456' }],
     ];
     for (const [method, path, reqBody] of unsafe) {
-      for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }, { 'x-csrf-token': body.csrfToken + 'x' }]) {
+      const variants: Array<Record<string, string>> = [
+        {},
+        { 'x-csrf-token': 'wrong' },
+        { 'x-csrf-token': '' },
+        { 'x-csrf-token': body.csrfToken + 'x' },
+      ];
+      for (const headers of variants) {
         const res = await call(server.url, method, path, { jar, body: reqBody, headers });
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(res.body.error).toBe('csrf_failed');
