@@ -5,6 +5,7 @@
  * Not a test: it prints a table and asserts nothing about speed.
  */
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { call } from '../support/client.js';
 import { startPostgres } from '../support/postgres.js';
@@ -13,7 +14,7 @@ import { buildServer, startNode, type ServerNode } from './nodes.js';
 
 /** The part of autocannon's result used here (the package ships no types). */
 interface LoadResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -26,6 +27,9 @@ const PASSWORD = 'sizing passphrase 123';
 interface Row {
   scenario: string;
   rps: number;
+  /** CPU milliseconds per request spent in the Latchkey node(s) and in PostgreSQL. */
+  nodeCpuMs: number;
+  dbCpuMs: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -39,7 +43,28 @@ interface Request {
   body?: (context: Record<string, unknown>) => string;
 }
 
+/** CPU time (user + system) of processes, in ms, from /proc (Linux). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime + stime, plus cutime + cstime: the CPU of children that exited (backends
+      // of connections a pool closed), so nothing done during the run goes uncounted.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+let dbPids: () => number[] = () => [];
+
 async function load(name: string, targets: ServerNode[], request: Request, connections = 32): Promise<Row> {
+  const nodePids = targets.map((t) => t.process.pid!);
+  const [node0, db0] = [cpuMs(nodePids), cpuMs(dbPids())];
   const results = await Promise.all(
     targets.map((t) =>
       autocannon({
@@ -58,9 +83,13 @@ async function load(name: string, targets: ServerNode[], request: Request, conne
     ),
   );
   const rps = results.reduce((sum, r) => sum + r.requests.average, 0);
+  const total = results.reduce((sum, r) => sum + r.requests.total, 0);
+  const [node1, db1] = [cpuMs(nodePids), cpuMs(dbPids())];
   return {
     scenario: name,
     rps: Math.round(rps),
+    nodeCpuMs: Math.round(((node1 - node0) / total) * 100) / 100,
+    dbCpuMs: Math.round(((db1 - db0) / total) * 100) / 100,
     p50: Math.max(...results.map((r) => r.latency.p50)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     non2xx: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
@@ -71,6 +100,7 @@ async function main() {
   const loadAtStart = loadavg()[0]!.toFixed(1);
   const [postgres, redis, build] = await Promise.all([startPostgres({ durable: true }), startRedis(), buildServer()]);
   const nodes: ServerNode[] = [];
+  dbPids = () => postgres.pids();
   try {
     const env = {
       LATCHKEY_DATABASE_URL: await postgres.createDatabase(),
@@ -120,9 +150,9 @@ async function main() {
     console.log(
       `\n${SECONDS} s per scenario, autocannon over loopback, PostgreSQL 15 (fsync on) + Redis 7, Node ${process.version}, load average before: ${loadAtStart}`,
     );
-    console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+    console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | node CPU ms/req | PostgreSQL CPU ms/req |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.nodeCpuMs} | ${r.dbCpuMs} |`);
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     await Promise.all([postgres.stop(), redis.stop()]);

@@ -24,6 +24,8 @@ export interface TestPostgres {
   thaw(): void;
   /** Stops the server and deletes its directory. */
   stop(): Promise<void>;
+  /** The postmaster and its backends (one per connection), for measuring CPU. */
+  pids(): number[];
 }
 
 /** A port free on 127.0.0.1 right now (the kernel picks it). */
@@ -208,5 +210,6 @@ export async function startPostgres(options: { durable?: boolean; maxConnections
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
+    pids: () => (child?.pid ? [child.pid, ...childrenOf(child.pid)] : []),
   };
 }
