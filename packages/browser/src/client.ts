@@ -142,9 +142,10 @@ export class LatchkeyClient extends EventTarget {
    * A 401 naming why the session ended signs out at once. Other origins get a plain fetch.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+    // Another origin gets a plain fetch: no cookies added, no CSRF token handed out.
+    if (url.origin !== new URL(this.base || location.origin, location.href).origin) return fetch(input, init);
     const request = new Request(input, { credentials: 'include', ...init });
-    const ours = new URL(request.url).origin === new URL(this.base || location.origin, location.href).origin;
-    if (!ours) return fetch(request);
     const retry = request.clone();
     const res = await fetch(this.withCsrf(request));
     if (res.status !== 401) return res;

@@ -37,6 +37,9 @@ type Page<T> = { items: T[]; next: string | null };
 let usersQuery = '';
 let usersCursor: string | null = null;
 let auditCursor: string | null = null;
+/** Each load takes a number; an answer that arrives after a newer load started is dropped. */
+let usersLoad = 0;
+let auditLoad = 0;
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const time = (v: unknown): number | null =>
@@ -82,16 +85,19 @@ async function failure(res: Response): Promise<Error> {
   return new Error(text(body?.error_description) ?? `The server answered ${res.status}.`);
 }
 
-async function loadUsers(append: boolean): Promise<void> {
+/** Loads the users matching the search; `done` is what to say afterwards (the last action's outcome). */
+async function loadUsers(append: boolean, done: string | null = null): Promise<void> {
   const params = new URLSearchParams({ query: usersQuery });
   if (append && usersCursor) params.set('cursor', usersCursor);
+  const load = ++usersLoad;
   try {
     const page = await list(`/admin/users?${params}`, 'users', toUser);
+    if (load !== usersLoad) return;
     if (!append) usersBody.replaceChildren();
     usersBody.append(...page.items.map(userRow));
     usersCursor = page.next;
     usersMore.hidden = !page.next;
-    if (!append) say(usersStatus, page.items.length ? null : usersQuery ? `No user matches "${usersQuery}".` : 'No users yet.');
+    if (!append) say(usersStatus, page.items.length ? done : usersQuery ? `No user matches "${usersQuery}".` : 'No users yet.');
     say(error, null);
   } catch (e) {
     say(error, (e as Error).message);
@@ -133,8 +139,7 @@ async function run(button: HTMLButtonElement, path: string, done: string): Promi
     const res = await client.fetch(path, { method: 'POST' });
     if (!res.ok) throw await failure(res);
     say(error, null);
-    say(usersStatus, done);
-    await Promise.all([loadUsers(false), loadAudit(false)]);
+    await Promise.all([loadUsers(false, done), loadAudit(false)]);
   } catch (e) {
     say(error, (e as Error).message);
     button.disabled = false;
@@ -148,8 +153,10 @@ async function loadAudit(append: boolean): Promise<void> {
   if (userId) params.set('user_id', userId);
   if (type) params.set('type', type);
   if (append && auditCursor) params.set('cursor', auditCursor);
+  const load = ++auditLoad;
   try {
     const page = await list(`/admin/audit?${params}`, 'events', toAudit);
+    if (load !== auditLoad) return;
     if (!append) auditBody.replaceChildren();
     auditBody.append(...page.items.map(auditRow));
     if (!append && page.items.length === 0) auditBody.append(el('tr', {}, el('td', { colspan: '6', class: 'muted' }, 'No events match.')));
