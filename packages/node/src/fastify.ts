@@ -1,10 +1,9 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Verifier } from './create-verifier.js';
-import type { AuthenticateOptions } from './express.js';
 import type { Identity } from './identity.js';
 import { credentialOf, csrfSatisfied } from './lib/credential.js';
 import { problemFor, problems, sendProblem } from './lib/problem.js';
-import { verifyNowOf } from './lib/verify-now.js';
+import { verifyNowOf, type VerifyNow } from './lib/verify-now.js';
 
 /** The hook `latchkeyFastify` decorates the instance with. */
 export type AuthenticateHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
@@ -17,10 +16,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Verifies the request's token; use as `onRequest`/`preHandler`, or add it as a hook for every route. */
     authenticate: AuthenticateHook;
+    /** Like `authenticate`, but a request without any credential passes with `identity = null`. */
+    authenticateOptional: AuthenticateHook;
   }
 }
 
-export interface LatchkeyFastifyOptions extends AuthenticateOptions {
+export interface LatchkeyFastifyOptions {
   verifier: Verifier;
 }
 
@@ -29,8 +30,8 @@ export interface LatchkeyFastifyOptions extends AuthenticateOptions {
  * `Authorization: Bearer` or the `__Host-lk_at` cookie (cookie requests with unsafe
  * methods must send `X-CSRF-Token` equal to `__Host-lk_csrf`), verifies the token and sets
  * `request.identity`; otherwise it answers `401` with `WWW-Authenticate: Bearer`
- * (RFC 6750 §3), `403 csrf_failed`, or `503` when the verifier cannot decide.
- * Not encapsulated: `app.authenticate` is visible to the whole app.
+ * (RFC 6750 §3), `403 csrf_failed`, or `503` when the verifier cannot decide
+ * (`app.authenticateOptional` lets requests without a credential through). Not encapsulated: `app.authenticate` is visible to the whole app.
  *
  * @example
  * ```ts
@@ -46,10 +47,15 @@ export interface LatchkeyFastifyOptions extends AuthenticateOptions {
 export const latchkeyFastify: FastifyPluginCallback<LatchkeyFastifyOptions> = (app, options, done) => {
   if (!options || typeof options.verifier?.verify !== 'function') return done(new TypeError('latchkeyFastify needs { verifier }'));
   const verify = verifyNowOf(options.verifier);
-  const optional = options.optional === true;
   app.decorateRequest('identity', null);
-  // A callback-style hook: no promise per request on the cached path.
-  const authenticate: AuthenticateHook = (request, reply, next) => {
+  app.decorate('authenticate', authenticateHook(verify, false));
+  app.decorate('authenticateOptional', authenticateHook(verify, true));
+  done();
+};
+
+/** A callback-style hook: no promise per request on the cached path. */
+function authenticateHook(verify: VerifyNow, optional: boolean): AuthenticateHook {
+  return function latchkeyAuthenticate(request, reply, next) {
     const credential = credentialOf(request.headers);
     if (credential === null) return optional ? next() : sendProblem(reply, problems.unauthorized());
     if ('status' in credential) return sendProblem(reply, credential);
@@ -76,9 +82,7 @@ export const latchkeyFastify: FastifyPluginCallback<LatchkeyFastifyOptions> = (a
     request.identity = result;
     next();
   };
-  app.decorate('authenticate', authenticate);
-  done();
-};
+}
 
 // Like fastify-plugin: the decorations belong to the app that registers the plugin.
 Object.assign(latchkeyFastify, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: '@latchkey/node' });

@@ -6,7 +6,7 @@ import { problems, sendProblem, type Problem } from './lib/problem.js';
  * `preHandler` (`request, reply, done`). It runs after authentication and answers `401`
  * when there is no identity, `403` when the identity lacks what it requires.
  */
-export type Guard = (req: any, res: any, next: (error?: unknown) => void) => void;
+export type Guard = (req: any, res: any, next: () => void) => void;
 
 function guard(check: (identity: Identity, req: any) => Problem | null): Guard {
   return function latchkeyGuard(req, res, next) {

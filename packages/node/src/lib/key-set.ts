@@ -8,6 +8,9 @@ import { fetchJson, HttpStatusError } from './fetch.js';
 export type PublicAlgorithm = Exclude<JwsAlgorithm, 'HS256'>;
 export const PUBLIC_ALGORITHMS: readonly PublicAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 
+/** Longest a request waits for the next allowed key fetch. */
+const MAX_WAIT_MS = 1000;
+
 export interface VerificationKey {
   kid: string;
   alg: PublicAlgorithm;
@@ -79,14 +82,17 @@ export class KeySet {
   }
 
   /**
-   * For a `kid` not held: refetch (at most once per cooldown; callers within the cooldown
-   * wait for the next allowed fetch rather than being refused), then look again.
+   * For a `kid` not held: refetch (at most once per cooldown, one fetch shared by every
+   * caller), then look again. Within the cooldown a caller waits for the next allowed
+   * fetch when that is at most a second away (a key rotated just after our last fetch),
+   * else it is refused at once.
    */
   async resolve(kid: string): Promise<VerificationKey | undefined> {
     const held = this.keys.get(kid);
     if (held) return held;
     const wait = this.lastAttemptAt + this.options.cooldownMs - this.options.now();
     if (this.inflight) await this.inflight;
+    else if (wait > MAX_WAIT_MS) return undefined;
     else if (wait > 0) {
       this.delayed ??= new Promise<void>((resolve) => setTimeout(resolve, wait).unref()).then(() => {
         this.delayed = null;

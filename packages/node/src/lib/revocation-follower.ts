@@ -116,6 +116,7 @@ export class RevocationFollower {
         failures++;
         this.options.onError(error);
       } finally {
+        // Settled by the first catch-up, or here by its failure.
         this.settleFirstAttempt();
       }
       // Reconnect at once after a clean end, then back off: 0.25 s doubling to 5 s, jittered.
@@ -148,6 +149,7 @@ export class RevocationFollower {
     }
     this.synced = true;
     this.settleFirstSync();
+    this.settleFirstAttempt();
   }
 
   /** Holds the event stream open until it ends, fails or goes silent. */
