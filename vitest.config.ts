@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/*.test.ts'],
     // Workspace packages from source, so tests never run a stale dist/.
     alias: [
       { find: /^@latchkey\/node\/jws$/, replacement: fileURLToPath(new URL('./packages/node/src/jws.ts', import.meta.url)) },

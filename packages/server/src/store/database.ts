@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import {
+  CamelCasePlugin,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type SqliteDatabase,
+} from 'kysely';
 import pg from 'pg';
 import type { Health } from '../ports.js';
 import type { Database } from './schema.js';
@@ -52,6 +61,33 @@ function guardPool(pool: pg.Pool): PostgresPool {
   };
 }
 
+/** Distinct SQL texts kept compiled; the queries Latchkey builds number far fewer. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query it runs, and better-sqlite3 compiles SQL on every
+ * `prepare`; a statement can be run again and again, so keep the compiled ones by SQL
+ * text (least recently used out first). Kysely runs one query at a time on its single
+ * SQLite connection, so a cached statement is never in use twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = sqlite.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
+}
+
 /**
  * Opens `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. SQLite runs in WAL mode
  * with a busy timeout; PostgreSQL bigints come back as numbers (epoch ms fit easily).
@@ -65,7 +101,7 @@ export function openDatabase(url: string): OpenDatabase {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
     return {
       db,
       kind: 'sqlite',

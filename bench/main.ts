@@ -1,0 +1,123 @@
+// `npm run bench [-- flags]` (through bench/run.js, which builds and bundles first).
+//   --smoke              a few seconds per benchmark, to prove it runs (BENCH_SMOKE=1 too)
+//   --only a,b           benchmark ids: refresh, client-credentials, login, growth-sqlite, growth-postgres
+//   --out FILE           the Markdown report (default docs/benchmarks.md; none in smoke mode)
+//   --json FILE          the results as JSON
+//   --rounds N --duration S --warmup S --clients N
+//   --filter TEXT        only the comparisons whose label and algorithm contain TEXT (e.g. "auth/refresh (bearer) ES256")
+//   --profile NAME       run that server with --cpu-prof (latchkey, oidc-provider, better-auth); profiles in --profile-dir
+//   --latchkey-env K=V   extra environment for every Latchkey process (repeatable), for experiments
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { growthPostgresBenchmark, growthSqliteBenchmark } from './benchmarks/growth.js';
+import { loginBenchmark } from './benchmarks/login.js';
+import { clientCredentialsBenchmark, refreshBenchmark } from './benchmarks/tokens.js';
+import type { BenchContext } from './lib/context.js';
+import { describeMachine, renderReport } from './lib/report.js';
+import type { Benchmark, Row } from './lib/result.js';
+
+export const BENCHMARKS: Benchmark[] = [
+  refreshBenchmark,
+  clientCredentialsBenchmark,
+  loginBenchmark,
+  growthSqliteBenchmark,
+  growthPostgresBenchmark,
+];
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: process.env.BENCH_SMOKE === '1' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    clients: { type: 'string' },
+    profile: { type: 'string', multiple: true },
+    filter: { type: 'string' },
+    'profile-dir': { type: 'string' },
+    'latchkey-env': { type: 'string', multiple: true },
+  },
+});
+
+const root = process.env.LATCHKEY_BENCH_ROOT ?? process.cwd();
+const smoke = values.smoke!;
+const only = values.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((id) => !BENCHMARKS.some((b) => b.id === id)) ?? [];
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.id).join(', ')}`);
+  process.exit(2);
+}
+const profileDir = resolve(values['profile-dir'] ?? join(root, 'bench-profiles'));
+const profiled = new Set(values.profile ?? []);
+if (profiled.size) mkdirSync(profileDir, { recursive: true });
+
+const tmp = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+const ctx: BenchContext = {
+  root,
+  build: process.env.LATCHKEY_BENCH_BUILD ?? join(root, 'node_modules/.cache/latchkey-bench'),
+  tmp,
+  smoke,
+  clients: Number(values.clients ?? (smoke ? 4 : 32)),
+  loginClients: smoke ? 2 : 8,
+  warmupMs: Number(values.warmup ?? (smoke ? 0.2 : 1)) * 1000,
+  durationMs: Number(values.duration ?? (smoke ? 0.5 : 5)) * 1000,
+  rounds: Number(values.rounds ?? (smoke ? 1 : 3)),
+  latchkeyEnv: Object.fromEntries(
+    (values['latchkey-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
+  nodeArgs: (server) => (profiled.has(server) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  filter: values.filter ?? null,
+  log: (line) => console.log(line),
+};
+
+const startedAt = new Date();
+const results: Array<{ id: string; title: string; rows: Row[]; seconds: number; error?: string }> = [];
+let failed = false;
+try {
+  for (const benchmark of BENCHMARKS.filter((b) => !only || only.includes(b.id))) {
+    const t0 = Date.now();
+    try {
+      const rows = await benchmark.run(ctx);
+      results.push({ id: benchmark.id, title: benchmark.title, rows, seconds: (Date.now() - t0) / 1000 });
+    } catch (error) {
+      failed = true;
+      console.error(`${benchmark.id} failed:`, error);
+      results.push({ id: benchmark.id, title: benchmark.title, rows: [], seconds: (Date.now() - t0) / 1000, error: String(error) });
+    }
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const machine = describeMachine();
+const report = {
+  startedAt: startedAt.toISOString(),
+  smoke,
+  machine,
+  settings: {
+    clients: ctx.clients,
+    loginClients: ctx.loginClients,
+    warmupMs: ctx.warmupMs,
+    durationMs: ctx.durationMs,
+    rounds: ctx.rounds,
+  },
+  results,
+};
+if (values.json)
+  writeFileSync(
+    values.json,
+    JSON.stringify(report, (_k, v: unknown) => (_k === 'latencies' ? undefined : v), 2),
+  );
+const out = values.out ?? (smoke ? null : join(root, 'docs/benchmarks.md'));
+const markdown = renderReport(report);
+if (out) {
+  writeFileSync(out, markdown);
+  console.log(`wrote ${out}`);
+} else {
+  console.log(markdown);
+}
+process.exitCode = failed ? 1 : 0;
