@@ -132,4 +132,19 @@ describeInChromium('the account page', () => {
     expect(await page.locator('#user-name').textContent()).toBe('Di Prince');
     await context.close();
   });
+
+  it('renews a lapsed access token on the way in: the page loads on the same session after 20 idle minutes', async () => {
+    await register('eve@example.com', 'Eve Idle');
+    const page = await signedIn('eve@example.com');
+    const sessionId = await page.locator('#devices > li.current').getAttribute('data-session');
+    await page.goto('about:blank');
+    server.clock.advance(20 * 60_000); // past the 15-minute access token, well within the session
+    const refreshed = page.waitForResponse((r) => r.url() === `${server.url}/auth/refresh` && r.status() === 200);
+    await page.goto(`${server.url}/account`);
+    await refreshed;
+    await page.locator('#session-type', { hasText: 'standard' }).waitFor();
+    expect(page.url()).toBe(`${server.url}/account`);
+    expect(await page.locator('#devices > li.current').getAttribute('data-session')).toBe(sessionId);
+    await page.context().close();
+  });
 });

@@ -126,4 +126,17 @@ describeInChromium('the admin page', () => {
     await screenshot(admin, 'admin-audit');
     await admin.context().close();
   });
+
+  it('takes an admin whose access token lapsed through /login and straight back to /admin', async () => {
+    const admin = await signedIn('admin@example.com', adminPassword, '/admin');
+    await admin.locator('#users tbody tr').first().waitFor();
+    await admin.goto('about:blank');
+    server.clock.advance(20 * 60_000);
+    await admin.goto(`${server.url}/admin`);
+    // /admin sends the lapsed token to /login, which renews it and returns at once.
+    await admin.waitForURL(`${server.url}/admin`);
+    await admin.locator('#users tbody tr').first().waitFor();
+    expect(await admin.locator('h1').textContent()).toBe('Administration');
+    await admin.context().close();
+  });
 });
