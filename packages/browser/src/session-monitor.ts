@@ -135,8 +135,10 @@ export class SessionMonitor extends EventTarget {
       const accessExpiresAt = Date.parse(session.accessTokenExpiresAt);
       const lifetime = accessExpiresAt - this.client.accessReceivedAt;
       const lead = Math.min(this.renewBefore, Math.max(1_000, lifetime / 5));
-      // An access token that already lasts until the absolute end cannot be renewed further.
-      if (accessExpiresAt < expiresAt - 1_000 && now >= accessExpiresAt - lead) {
+      // An access token that already lasts until the absolute end cannot be renewed further,
+      // and one that arrived (here or in another tab) less than a second ago is left alone.
+      const due = now >= accessExpiresAt - lead && now - this.client.accessReceivedAt >= 1_000;
+      if (accessExpiresAt < expiresAt - 1_000 && due) {
         this.busy(this.client.refresh());
       } else if (this.checkEvery > 0 && now - this.lastCheck >= this.checkEvery) {
         this.lastCheck = now;

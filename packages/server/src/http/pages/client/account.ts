@@ -45,7 +45,7 @@ function renderSession({ user, session }: SessionState): void {
   if (user) {
     byId('user-name').textContent = user.name;
     byId('user-email').textContent = `(${user.email})`;
-    renderTopActions(user.roles.includes('admin'));
+    renderTopActions(user.roles.includes('admin'), session.id);
   }
   const createdAt = Date.parse(session.createdAt);
   const expiresAt = Date.parse(session.expiresAt);
@@ -63,7 +63,13 @@ function renderSession({ user, session }: SessionState): void {
   }
 }
 
-function renderTopActions(admin: boolean): void {
+let topActionsFor: string | null = null;
+
+/** The header's links and "Sign out"; drawn once per person, so a renewal never steals focus. */
+function renderTopActions(admin: boolean, sessionId: string): void {
+  const key = `${sessionId}:${admin}`;
+  if (topActionsFor === key) return;
+  topActionsFor = key;
   const signOut = el('button', { type: 'button', class: 'quiet' }, 'Sign out');
   signOut.addEventListener('click', () => {
     leaving = true;
@@ -97,6 +103,7 @@ function showSignedOut(reason: EndReason | null): void {
   signedInView.hidden = true;
   signedOutView.hidden = false;
   topActions.replaceChildren();
+  topActionsFor = null;
   byId('signed-out-reason').textContent = reasonText(reason);
 }
 
