@@ -5,6 +5,7 @@ import { Denylist } from './lib/denylist.js';
 import type { FetchLike } from './lib/fetch.js';
 import { KeySet, PUBLIC_ALGORITHMS, type PublicAlgorithm, type VerificationKey } from './lib/key-set.js';
 import { RevocationFollower } from './lib/revocation-follower.js';
+import { TokenCache } from './lib/token-cache.js';
 import { VERIFY_NOW } from './lib/verify-now.js';
 
 /** How the verifier follows the issuer's revocation feed (API.md "Revocation feed"). */
@@ -98,8 +99,7 @@ class LatchkeyVerifier implements Verifier {
   private readonly tolerance: number;
   private readonly now: () => number;
   private readonly keys: KeySet;
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly cacheSize: number;
+  private readonly cache: TokenCache<CacheEntry>;
   private readonly denylist = new Denylist();
   private readonly follower: RevocationFollower | null = null;
   private readonly failClosedAfterMs: number | undefined;
@@ -116,7 +116,7 @@ class LatchkeyVerifier implements Verifier {
     this.tolerance = options.clockTolerance ?? 5;
     if (!(this.tolerance >= 0)) throw new TypeError('clockTolerance must be a number of seconds >= 0');
     this.now = options.now ?? Date.now;
-    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cache = new TokenCache(options.cacheSize ?? 10_000);
     const fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     const onError = options.onError ?? (() => {});
     const algorithms = options.algorithms ?? PUBLIC_ALGORITHMS;
@@ -204,7 +204,6 @@ class LatchkeyVerifier implements Verifier {
       const until = (identity.exp + this.tolerance) * 1000;
       if (at >= until) throw new TokenExpiredError();
       if (typeof payload.nbf === 'number' && (payload.nbf - this.tolerance) * 1000 > at) throw new TokenNotYetValidError();
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(token, { identity, until, key });
       this.checkRevocation(identity, at);
       return identity;
