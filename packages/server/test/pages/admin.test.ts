@@ -59,47 +59,43 @@ describeInChromium('the admin page', () => {
     await context.close();
   });
 
-  it(
-    'lists and searches users, blocks one (signing them out with the reason), unblocks, and revokes sessions',
-    { timeout: 60_000 },
-    async () => {
-      const bob = await signedIn('bob@example.com');
-      const admin = await signedIn('admin@example.com', adminPassword, '/admin');
-      const rows = admin.locator('#users tbody tr');
-      await rows.nth(2).waitFor();
-      expect(await rows.count()).toBe(3);
+  it('lists and searches users, blocks one (signing them out with the reason), unblocks, and revokes sessions', async () => {
+    const bob = await signedIn('bob@example.com');
+    const admin = await signedIn('admin@example.com', adminPassword, '/admin');
+    const rows = admin.locator('#users tbody tr');
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).toBe(3);
 
-      await admin.getByLabel('Search users').fill('bob');
-      await admin.getByRole('button', { name: 'Search', exact: true }).click();
-      await admin.waitForFunction('document.querySelectorAll("#users tbody tr").length === 1');
-      const row = admin.locator(`#users tbody tr[data-user="${bobId}"]`);
-      expect(await row.locator('td').first().textContent()).toBe('Bob Builder');
-      expect(await row.getByText('Active').count()).toBe(1);
+    await admin.getByLabel('Search users').fill('bob');
+    await admin.getByRole('button', { name: 'Search', exact: true }).click();
+    await admin.waitForFunction('document.querySelectorAll("#users tbody tr").length === 1');
+    const row = admin.locator(`#users tbody tr[data-user="${bobId}"]`);
+    expect(await row.locator('td').first().textContent()).toBe('Bob Builder');
+    expect(await row.getByText('Active').count()).toBe(1);
 
-      await row.getByRole('button', { name: 'Block bob@example.com' }).click();
-      await admin.locator('#users-status', { hasText: 'Blocked bob@example.com.' }).waitFor();
-      await row.getByText('Blocked', { exact: true }).waitFor();
-      await screenshot(admin, 'admin-blocked');
-      // Blocking revoked Bob's sessions: his open page says why.
-      const reason = bob.locator('#signed-out-reason');
-      await reason.waitFor({ timeout: 15_000 });
-      expect(await reason.textContent()).toBe('Your account has been blocked. Contact an administrator if you think this is a mistake.');
-      expect((await call(server.url, 'POST', '/auth/login', { body: { email: 'bob@example.com', password } })).status).toBe(403);
+    await row.getByRole('button', { name: 'Block bob@example.com' }).click();
+    await admin.locator('#users-status', { hasText: 'Blocked bob@example.com.' }).waitFor();
+    await row.getByText('Blocked', { exact: true }).waitFor();
+    await screenshot(admin, 'admin-blocked');
+    // Blocking revoked Bob's sessions: his open page says why.
+    const reason = bob.locator('#signed-out-reason');
+    await reason.waitFor({ timeout: 15_000 });
+    expect(await reason.textContent()).toBe('Your account has been blocked. Contact an administrator if you think this is a mistake.');
+    expect((await call(server.url, 'POST', '/auth/login', { body: { email: 'bob@example.com', password } })).status).toBe(403);
 
-      await row.getByRole('button', { name: 'Unblock bob@example.com' }).click();
-      await row.getByText('Active', { exact: true }).waitFor();
-      await bob.context().close();
+    await row.getByRole('button', { name: 'Unblock bob@example.com' }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+    await bob.context().close();
 
-      const bobAgain = await signedIn('bob@example.com');
-      await row.getByRole('button', { name: 'Revoke sessions' }).click();
-      await admin.locator('#users-status', { hasText: 'Signed out every session of bob@example.com.' }).waitFor();
-      const again = bobAgain.locator('#signed-out-reason');
-      await again.waitFor({ timeout: 15_000 });
-      expect(await again.textContent()).toBe('An administrator ended your session.');
-      await bobAgain.context().close();
-      await admin.context().close();
-    },
-  );
+    const bobAgain = await signedIn('bob@example.com');
+    await row.getByRole('button', { name: 'Revoke sessions' }).click();
+    await admin.locator('#users-status', { hasText: 'Signed out every session of bob@example.com.' }).waitFor();
+    const again = bobAgain.locator('#signed-out-reason');
+    await again.waitFor({ timeout: 15_000 });
+    expect(await again.textContent()).toBe('An administrator ended your session.');
+    await bobAgain.context().close();
+    await admin.context().close();
+  });
 
   it('shows the audit log, newest first, filtered by event type and by user', async () => {
     const admin = await signedIn('admin@example.com', adminPassword, '/admin');

@@ -24,7 +24,8 @@ const BUILD = fileURLToPath(new URL('../../src/http/pages/build.mjs', import.met
  */
 export function describeInChromium(name: string, suite: () => void): void {
   if (existsSync(CHROMIUM)) {
-    describe(name, suite);
+    // A browser run waits on real timers (renewals, 5-second checks); leave room on a busy machine.
+    describe(name, { timeout: 90_000 }, suite);
     return;
   }
   if (process.env.CI) {
