@@ -95,6 +95,8 @@ const headerChar = fc.mapToConstant({ num: 95, build: (v) => String.fromCharCode
 const authorization = fc.oneof(
   fc.constant(undefined),
   fc.constant(`Basic ${Buffer.from('app:wrong').toString('base64')}`),
+  // The right credentials, read when a run is generated (after beforeAll).
+  fc.constant(null).map(() => `Basic ${Buffer.from(`app:${secret}`).toString('base64')}`),
   fc.string({ unit: headerChar, maxLength: 40 }).map((s) => `Basic ${s}`.trim()),
   fc.string({ unit: headerChar, maxLength: 40 }).map((s) => `Bearer ${s}`.trim()),
   fc.string({ unit: headerChar, maxLength: 40 }).map((s) => s.trim()),
