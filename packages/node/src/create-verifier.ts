@@ -8,7 +8,14 @@ import { RevocationFollower } from './lib/revocation-follower.js';
 import { TokenCache } from './lib/token-cache.js';
 import { VERIFY_NOW } from './lib/verify-now.js';
 
-/** How the verifier follows the issuer's revocation feed (API.md "Revocation feed"). */
+/**
+ * How the verifier follows the issuer's revocation feed (API.md "Revocation feed").
+ *
+ * @example
+ * ```ts
+ * const revocations: RevocationOptions = { follow: true, accessToken: () => getFeedToken(), failClosedAfterMs: 30_000 };
+ * ```
+ */
 export interface RevocationOptions {
   /** Follow the feed and reject revoked tokens (default true when this object is given). */
   follow: boolean;
@@ -33,6 +40,14 @@ export interface RevocationOptions {
   heartbeatTimeoutMs?: number;
 }
 
+/**
+ * Options of {@link createVerifier}; only `issuer` and `audience` are required.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = { issuer: 'https://auth.example.com', audience: 'https://api.example.com', clockTolerance: 10 };
+ * ```
+ */
 export interface VerifierOptions {
   /** Exact `iss` of accepted tokens, e.g. `https://auth.example.com`. */
   issuer: string;
@@ -57,6 +72,15 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
+/**
+ * What a verifier holds and how its feed is doing, for health checks and metrics.
+ *
+ * @example
+ * ```ts
+ * const feed = verifier.status().revocations;
+ * if (feed && !feed.connected) console.warn('revocation feed down since', new Date(feed.lastContactAt));
+ * ```
+ */
 export interface VerifierStatus {
   keys: number;
   cachedTokens: number;
@@ -72,6 +96,14 @@ export interface VerifierStatus {
 
 /**
  * Verifies Latchkey access tokens locally. See {@link createVerifier}.
+ *
+ * @example
+ * ```ts
+ * const verifier: Verifier = createVerifier({ issuer, audience: issuer });
+ * await verifier.ready();
+ * const { sub } = await verifier.verify(token);
+ * await verifier.close();
+ * ```
  */
 export interface Verifier {
   /** Resolves with the token's identity, or rejects with a {@link VerifyError}. */
