@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { CsrfFailed } from '../core/errors.js';
 import { csrfHeaderMatchesCookie } from './authenticate.js';
-import { ACCESS_COOKIE } from './cookies.js';
+import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.js';
 
 /**
  * The content types a page on another origin can send without a CORS preflight: what an
@@ -13,15 +13,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_APIS = /^\/(auth|admin)\//;
 
 /**
- * onRequest hook: an unsafe request to a JSON API that carries the access cookie and a
- * form content type, but no `X-CSRF-Token` matching the csrf cookie, is a forged
- * cross-origin form post. Refuse it as `403 csrf_failed` (API.md "Transports") before
- * anything else looks at it, rather than letting body parsing answer 415 first.
+ * onRequest hook: an unsafe request to a JSON API with a form content type and no
+ * `X-CSRF-Token` matching the csrf cookie is a forged form post when it carries a session
+ * cookie, or when the browser says it came from another origin (`Sec-Fetch-Site`, Fetch
+ * Metadata). Refuse it as `403 csrf_failed` (API.md "Transports") before anything else
+ * looks at it, rather than letting body parsing answer 415 first.
  */
 export async function refuseForgedFormPosts(request: FastifyRequest): Promise<void> {
   if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return;
   const type = request.headers['content-type'];
-  if (typeof type !== 'string' || !FORM_TYPES.test(type)) return;
-  if (!JSON_APIS.test(request.url) || !request.cookies[ACCESS_COOKIE]) return;
+  if (typeof type !== 'string' || !FORM_TYPES.test(type) || !JSON_APIS.test(request.url)) return;
+  const site = request.headers['sec-fetch-site'];
+  const fromElsewhere = site === 'cross-site' || site === 'same-site';
+  if (!fromElsewhere && !request.cookies[ACCESS_COOKIE] && !request.cookies[REFRESH_COOKIE]) return;
   if (!csrfHeaderMatchesCookie(request)) throw new CsrfFailed();
 }

@@ -63,7 +63,7 @@ describeInChromium('cross-site requests', () => {
 
   it('refuses a form post from another origin of the same site, which carries the cookies but not the header: 403 csrf_failed', async () => {
     const victim = await signedIn();
-    for (const path of ['/auth/logout-all', '/auth/logout']) {
+    for (const path of ['/auth/logout-all', '/auth/logout', '/auth/refresh', `/admin/users/x/block`]) {
       const { tab, status, body, sentCookies } = await forge(victim, `http://127.0.0.1:${attackerPort}`, path);
       // Same site (127.0.0.1), so even the SameSite=Strict cookies went along; only the header is missing.
       expect(sentCookies).toContain('__Host-lk_at=');
@@ -79,14 +79,18 @@ describeInChromium('cross-site requests', () => {
     await victim.context().close();
   });
 
-  it('gets nothing from a form post from another site: no cookie goes along (SameSite) and the session stands', async () => {
+  it('refuses a form post from another site the same way, though no cookie goes along (SameSite), and the session stands', async () => {
     const victim = await signedIn();
-    const { tab, status, body, sentCookies } = await forge(victim, `http://localhost:${attackerPort}`, '/auth/logout-all');
-    expect(sentCookies).toBe('');
-    // Without cookies the post is just a form sent to a JSON endpoint.
-    expect(status).toBe(415);
-    expect(body.error).toBe('invalid_request');
-    await tab.close();
+    for (const path of ['/auth/logout-all', '/auth/refresh', '/auth/login']) {
+      const { tab, status, body, sentCookies } = await forge(victim, `http://localhost:${attackerPort}`, path, {
+        email: 'csrf@example.com',
+      });
+      expect(sentCookies).toBe('');
+      // The browser says where the post came from (Sec-Fetch-Site: cross-site).
+      expect(status).toBe(403);
+      expect(body).toEqual({ error: 'csrf_failed', error_description: expect.any(String) });
+      await tab.close();
+    }
     await victim.reload();
     await victim.locator('#session-type', { hasText: 'standard' }).waitFor();
     await victim.context().close();
