@@ -62,7 +62,9 @@ export async function authorize(deps: AuthorizeDeps, input: AuthorizeInput): Pro
 
   const user = browser ? await deps.users.findById(browser.userId) : null;
   if (!browser || !user || user.status !== 'active') {
-    return request.prompt.has('none') ? redirectError('login_required', 'The person is not signed in.') : login(false);
+    if (request.prompt.has('none')) return redirectError('login_required', 'The person is not signed in.');
+    // The sign-in about to happen satisfies prompt=login and max_age: say so in the return URL.
+    return login(request.prompt.has('login') || request.maxAge !== null);
   }
   if (!loginMarkerSatisfied(input.markerKey, request.loginMarker, browser.createdAt, now)) {
     // A marker that is not satisfied (old session, stale or forged marker) still means
