@@ -1,10 +1,19 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { EndReason } from '../core/errors.js';
-import type { SessionRecord, SessionStore, SessionType } from '../ports.js';
+import type { NewRefreshToken, RefreshTokenRecord, SessionRecord, SessionStore, SessionType } from '../ports.js';
 import type { Database, SessionsTable } from './schema.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return { ...row, type: row.type as SessionType, endReason: row.endReason as EndReason | null };
+}
+
+// The refresh path (two lookups, then the rotation) is written as SQL templates, the same
+// text on SQLite and PostgreSQL: building a query with Kysely's builder cost more CPU
+// than SQLite took to run it (docs/benchmarks.md). Result columns still come back
+// camelCased by the CamelCasePlugin.
+function insertRefreshToken(trx: Transaction<Database>, sessionId: string, t: NewRefreshToken) {
+  return sql`insert into refresh_tokens (id, session_id, hash, generation, created_at, expires_at)
+    values (${t.id}, ${sessionId}, ${t.hash}, ${t.generation}, ${t.createdAt}, ${t.expiresAt})`.execute(trx);
 }
 
 export function createSessionStore(db: Kysely<Database>): SessionStore {
@@ -19,47 +28,34 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       });
     },
     async findById(id) {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? toRecord(row) : null;
+      const { rows } = await sql<Selectable<SessionsTable>>`select * from sessions where id = ${id}`.execute(db);
+      return rows[0] ? toRecord(rows[0]) : null;
     },
     async findRefreshToken(hash) {
-      const row = await db.selectFrom('refreshTokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-      return row ?? null;
+      const { rows } = await sql<RefreshTokenRecord>`select * from refresh_tokens where hash = ${hash}`.execute(db);
+      return rows[0] ?? null;
     },
     // The conditional UPDATE is the whole race: zero rows means another request
     // changed the session first, and nothing else is written.
     async claimRefreshToken({ sessionId, token, successor, now, idleExpiresAt }) {
       return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('sessions')
-          .set({ refreshGeneration: token.generation, refreshParentId: token.id, lastUsedAt: now, idleExpiresAt })
-          .where('id', '=', sessionId)
-          .where('refreshGeneration', '=', token.generation - 1)
-          .where('endedAt', 'is', null)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
-        await trx
-          .insertInto('refreshTokens')
-          .values({ ...successor, sessionId })
-          .execute();
+        const result = await sql`update sessions
+          set refresh_generation = ${token.generation}, refresh_parent_id = ${token.id}, last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}
+          where id = ${sessionId} and refresh_generation = ${token.generation - 1} and ended_at is null`.execute(trx);
+        if (Number(result.numAffectedRows) !== 1) return false;
+        await insertRefreshToken(trx, sessionId, successor);
         return true;
       });
     },
     async reissueRefreshToken({ sessionId, token, successor, now, idleExpiresAt }) {
       return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('sessions')
-          .set({ lastUsedAt: now, idleExpiresAt })
-          .where('id', '=', sessionId)
-          .where('refreshGeneration', '=', token.generation)
-          .where('refreshParentId', '=', token.id)
-          .where('endedAt', 'is', null)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
-        await trx
-          .insertInto('refreshTokens')
-          .values({ ...successor, sessionId })
-          .execute();
+        const result = await sql`update sessions
+          set last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}
+          where id = ${sessionId} and refresh_generation = ${token.generation} and refresh_parent_id = ${token.id} and ended_at is null`.execute(
+          trx,
+        );
+        if (Number(result.numAffectedRows) !== 1) return false;
+        await insertRefreshToken(trx, sessionId, successor);
         return true;
       });
     },

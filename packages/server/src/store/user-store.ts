@@ -16,9 +16,10 @@ export function createUserStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? 'created' : 'email_taken';
     },
+    // On every refresh: a SQL template, which costs Kysely less than its builder (see session-store.ts).
     async findById(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? toRecord(row) : null;
+      const { rows } = await sql<Selectable<UsersTable>>`select * from users where id = ${id}`.execute(db);
+      return rows[0] ? toRecord(rows[0]) : null;
     },
     async findByEmail(emailNormalized) {
       const row = await db.selectFrom('users').selectAll().where('emailNormalized', '=', emailNormalized).executeTakeFirst();
