@@ -118,14 +118,19 @@ export function openDatabase(url: string): OpenDatabase {
       // API.md: a request that needs an unreachable database answers 503 within 2 s.
       // Waiting for a connection (new or pooled) and any one statement are bounded
       // below that; the server also drops transactions a dead node left open.
-      connectionTimeoutMillis: 1000,
+      connectionTimeoutMillis: 1500,
       query_timeout: 1500,
       statement_timeout: 1500,
       idle_in_transaction_session_timeout: 10_000,
       keepAlive: true,
+      // Connections stay open once made: starting a backend costs PostgreSQL a fork and
+      // the request that waits for it up to the connect time-out on a busy host.
+      idleTimeoutMillis: 0,
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    // Open the pool's connections now, not during the first burst of requests.
+    for (let i = 0; i < POSTGRES_POOL_MAX; i++) pool.connect().then((client) => client.release(), () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }), plugins });
     return {
       db,

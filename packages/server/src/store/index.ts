@@ -39,7 +39,7 @@ export function openStores(url: string): Stores {
   return {
     kind,
     users: createUserStore(db),
-    sessions: createSessionStore(db),
+    sessions: createSessionStore(db, kind),
     keys: createKeyStore(db, kind),
     audit: createAuditStore(db),
     revocations: createRevocationStore(db, kind),

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { EndReason } from '../core/errors.js';
 import type { NewRefreshToken, RefreshTokenRecord, SessionRecord, SessionStore, SessionType } from '../ports.js';
+import { claimOnPostgres, reissueOnPostgres } from './postgres-rotation.js';
 import type { Database, SessionsTable } from './schema.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
@@ -16,7 +17,7 @@ function insertRefreshToken(trx: Transaction<Database>, sessionId: string, t: Ne
     values (${t.id}, ${sessionId}, ${t.hash}, ${t.generation}, ${t.createdAt}, ${t.expiresAt})`.execute(trx);
 }
 
-export function createSessionStore(db: Kysely<Database>): SessionStore {
+export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite'): SessionStore {
   return {
     async create(session, first) {
       await db.transaction().execute(async (trx) => {
@@ -37,7 +38,9 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
     // The conditional UPDATE is the whole race: zero rows means another request
     // changed the session first, and nothing else is written.
-    async claimRefreshToken({ sessionId, token, successor, now, idleExpiresAt }) {
+    async claimRefreshToken(change) {
+      if (kind === 'postgres') return claimOnPostgres(db, change);
+      const { sessionId, token, successor, now, idleExpiresAt } = change;
       return db.transaction().execute(async (trx) => {
         const result = await sql`update sessions
           set refresh_generation = ${token.generation}, refresh_parent_id = ${token.id}, last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}
@@ -47,7 +50,9 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
         return true;
       });
     },
-    async reissueRefreshToken({ sessionId, token, successor, now, idleExpiresAt }) {
+    async reissueRefreshToken(change) {
+      if (kind === 'postgres') return reissueOnPostgres(db, change);
+      const { sessionId, token, successor, now, idleExpiresAt } = change;
       return db.transaction().execute(async (trx) => {
         const result = await sql`update sessions
           set last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}

@@ -141,7 +141,7 @@ describe.skipIf(!available)('a cluster of three nodes on PostgreSQL and Redis', 
   it('gives all 50 concurrent refreshes of one fresh token, spread over the nodes, distinct successors; using one kills the rest', async () => {
     const grant = await account(node(0));
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => refresh(node(i), grant.refresh)));
-    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(results.filter((r) => r.status !== 200).map((r) => [r.status, r.body])).toEqual([]);
     const successors = results.map((r) => r.body.refresh_token as string);
     expect(new Set(successors).size).toBe(50);
 
