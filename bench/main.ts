@@ -7,6 +7,7 @@
 //   --filter TEXT        only the comparisons whose label and algorithm contain TEXT (e.g. "auth/refresh (bearer) ES256")
 //   --profile NAME       run that server with --cpu-prof (latchkey, oidc-provider, better-auth); profiles in --profile-dir
 //   --latchkey-env K=V   extra environment for every Latchkey process (repeatable), for experiments
+//   --latchkey-bin FILE  run another build of the CLI (an A/B against an older commit's bin/latchkey.js)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     filter: { type: 'string' },
     'profile-dir': { type: 'string' },
     'latchkey-env': { type: 'string', multiple: true },
+    'latchkey-bin': { type: 'string' },
   },
 });
 
@@ -66,6 +68,7 @@ const ctx: BenchContext = {
   warmupMs: Number(values.warmup ?? (smoke ? 0.2 : 1)) * 1000,
   durationMs: Number(values.duration ?? (smoke ? 0.5 : 5)) * 1000,
   rounds: Number(values.rounds ?? (smoke ? 1 : 3)),
+  latchkeyBin: resolve(values['latchkey-bin'] ?? join(root, 'packages/server/bin/latchkey.js')),
   latchkeyEnv: Object.fromEntries(
     (values['latchkey-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ),

@@ -15,6 +15,8 @@ export interface BenchContext {
   durationMs: number;
   /** Alternating rounds per comparison. */
   rounds: number;
+  /** The Latchkey CLI to run (default packages/server/bin/latchkey.js; another build for an A/B). */
+  latchkeyBin: string;
   /** Extra environment for every Latchkey process (experiments, e.g. LATCHKEY_LOG_LEVEL). */
   latchkeyEnv: Record<string, string>;
   /** Extra node flags for a server process by name (e.g. --cpu-prof for `latchkey`). */

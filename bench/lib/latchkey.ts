@@ -36,7 +36,7 @@ export function runCli(ctx: BenchContext, env: Record<string, string>, args: str
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [join(ctx.root, 'packages/server/bin/latchkey.js'), ...args],
+      [ctx.latchkeyBin, ...args],
       { env: { PATH: process.env.PATH ?? '', ...env, LATCHKEY_LOG_LEVEL: 'warn' } },
       (error, stdout, stderr) => (error ? reject(new Error(`latchkey ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)),
     );
@@ -61,7 +61,7 @@ export async function startLatchkey(
   const env = latchkeyEnv(ctx, port, dataDir, options.alg, options.databaseUrl);
   const server = await startServer({
     name: options.name ?? `latchkey-${options.alg}`,
-    script: join(ctx.root, 'packages/server/bin/latchkey.js'),
+    script: ctx.latchkeyBin,
     args: ['serve'],
     env,
     port,

@@ -14,6 +14,7 @@ import {
 import pg from 'pg';
 import type { Health } from '../ports.js';
 import type { Database } from './schema.js';
+import { backgroundCheckpoints } from './sqlite-checkpoints.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './unavailable.js';
 
 export interface OpenDatabase {
@@ -101,13 +102,17 @@ export function openDatabase(url: string): OpenDatabase {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
+    const checkpoints = path === ':memory:' ? null : backgroundCheckpoints(path, sqlite);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
     return {
       db,
       kind: 'sqlite',
       health: { check: async () => void sqlite.prepare('select 1').get() },
       migrationDb: () => ({ db, close: async () => {} }),
-      close: () => db.destroy(),
+      close: async () => {
+        await checkpoints?.close();
+        await db.destroy();
+      },
     };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
