@@ -75,7 +75,9 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
       if (round % 2 === 1) order.reverse();
       for (const i of order) {
         const cpuBefore = prepared[i]!.cpuSeconds?.() ?? NaN;
+        const driverBefore = process.cpuUsage();
         const result = await prepared[i]!.measure({ warmupMs: ctx.warmupMs, durationMs: ctx.durationMs });
+        const driver = process.cpuUsage(driverBefore);
         cpu[i]!.seconds += (prepared[i]!.cpuSeconds?.() ?? NaN) - cpuBefore;
         cpu[i]!.requests += result.allRequests;
         runs[i]!.push(result);
@@ -83,6 +85,7 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
         ctx.log(
           `  round ${round + 1}/${ctx.rounds} ${subjects[i]!.label}: ${result.rps.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms` +
             (prepared[i]!.cpuSeconds ? ` cpu ${((cpu[i]!.seconds / cpu[i]!.requests) * 1e6).toFixed(0)} us/req (cumulative)` : '') +
+            ` driver ${((driver.user + driver.system) / result.allRequests).toFixed(0)} us/req` +
             (result.errors ? ` errors ${result.errors} (${result.firstError})` : ''),
         );
       }

@@ -14,7 +14,9 @@ const base64url = (json: unknown) => Buffer.from(JSON.stringify(json), 'utf8').t
  * the key ring imported. Signing used jose until the refresh benchmark showed it to be
  * the bottleneck (docs/benchmarks.md): its WebCrypto path costs about three times the
  * CPU of `node:crypto` per signature. An RSA private-key operation (~250 µs) runs on
- * libuv's pool so it does not hold the event loop; the others take microseconds inline.
+ * libuv's pool so it does not hold the event loop; ECDSA, Ed25519 and HMAC run inline,
+ * because handing them to the pool cost the event loop more than signing (measured:
+ * ES256 refreshes/s fell by a quarter when signed on the pool).
  */
 export async function signJws(
   header: { alg: KeyAlgorithm; kid: string; typ: string },
