@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backgroundCheckpoints } from './sqlite-checkpoints.js';
@@ -71,5 +73,37 @@ describe('background checkpoints', () => {
     const reopened = new SQLite(path, { readonly: true });
     expect((reopened.prepare('select count(*) as n from t').get() as { n: number }).n).toBe(1024);
     reopened.close();
+  });
+
+  it('never keeps the process alive by itself (a CLI command that forgot to close still exits)', async () => {
+    const { path, sqlite } = open();
+    sqlite.close();
+    // The compiled module (vitest's global setup builds dist/), in a process of its own.
+    const module = fileURLToPath(new URL('../../dist/store/sqlite-checkpoints.js', import.meta.url));
+    const script = `
+      const SQLite = (await import('better-sqlite3')).default;
+      const { backgroundCheckpoints } = await import(${JSON.stringify(module)});
+      const db = new SQLite(${JSON.stringify(path)});
+      backgroundCheckpoints(${JSON.stringify(path)}, db, { startBytes: 1024, everyMs: 10 });
+      const insert = db.prepare('insert into t (v) values (?)');
+      for (let i = 0; i < 500; i++) insert.run('x'.repeat(1000));
+      const { statSync } = await import('node:fs');
+      for (let i = 0; i < 100 && statSync(${JSON.stringify(path)}).size < 256 * 1024; i++) await new Promise((r) => setTimeout(r, 50));
+      // 3: the worker never checkpointed (so this would prove nothing).
+      if (statSync(${JSON.stringify(path)}).size < 256 * 1024) process.exitCode = 3;`;
+    const exit = await new Promise<number | string>((resolve) => {
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve('still running after 10 s');
+      }, 10_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? 'killed');
+      });
+    });
+    expect(exit).toBe(0);
   });
 });

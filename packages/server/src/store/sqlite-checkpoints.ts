@@ -68,8 +68,12 @@ export function backgroundCheckpoints(path: string, sqlite: SQLite.Database, opt
     if (running || closed) return;
     if (!worker) {
       if (walSize() < startBytes) return;
-      worker = new Worker(WORKER, { eval: true, workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3') } });
-      worker.unref();
+      // No inherited flags: under --input-type=module an eval'd worker would be ESM.
+      worker = new Worker(WORKER, {
+        eval: true,
+        execArgv: [],
+        workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+      });
       worker.on('message', (message) => {
         if (message === 'done') running = false;
       });
@@ -80,6 +84,8 @@ export function backgroundCheckpoints(path: string, sqlite: SQLite.Database, opt
         closed = true;
         clearInterval(timer);
       });
+      // After the listeners: adding a 'message' listener refs the worker again.
+      worker.unref();
     }
     running = true;
     worker.postMessage('checkpoint');
