@@ -35,8 +35,9 @@ describe('periodic purge', () => {
     expect(await server.latchkey.stores.sessions.findById(standard.session.id)).not.toBeNull();
     expect(await server.latchkey.stores.sessions.findById(extended.session.id)).not.toBeNull();
 
-    // Thirty days after it ended, the standard session is gone; the extended one (idle for 7 days) too.
-    server.clock.advance(31 * DAY);
+    // Thirty days after they ended, both are gone: the standard one expired on day 1, the
+    // extended one lapsed idle on day 7; forty days on, both ended more than 30 days ago.
+    server.clock.advance(40 * DAY);
     expect(await server.latchkey.purge()).toBeGreaterThanOrEqual(2);
     expect(await server.latchkey.stores.sessions.findById(standard.session.id)).toBeNull();
     expect(await server.latchkey.stores.sessions.findById(extended.session.id)).toBeNull();
