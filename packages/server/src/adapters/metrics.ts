@@ -99,6 +99,7 @@ export function createMetrics(deps: { sessions: SessionStore; clock: Clock }): M
         revocations.inc({ reason }, Array.isArray(event.data.sessions) ? event.data.sessions.length : 1);
       }
       if (typeof event.data.durationSeconds === 'number') duration.observe(event.data.durationSeconds);
+      if (Array.isArray(event.data.durationsSeconds)) for (const seconds of event.data.durationsSeconds) duration.observe(Number(seconds));
     },
   };
 }

@@ -72,6 +72,28 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('session duration histogram', () => {
+  it('observes every session that logout-all ends, not only single sign-outs', async () => {
+    const custom = await startTestServer();
+    try {
+      const email = uniqueEmail('durations');
+      await registerAccount(custom.url, email);
+      const first = await bearerLogin(custom.url, email);
+      await bearerLogin(custom.url, email);
+      await bearerLogin(custom.url, email);
+      custom.clock.advance(600_000);
+      expect((await call(custom.url, 'POST', '/auth/logout-all', { bearer: first.access_token })).status).toBe(204);
+      const text = (await call(custom.url, 'GET', '/metrics')).body as string;
+      expect(sample(text, 'latchkey_session_duration_seconds_count')).toBe(3);
+      expect(sample(text, 'latchkey_session_duration_seconds_bucket{le="300"}')).toBe(0);
+      expect(sample(text, 'latchkey_session_duration_seconds_bucket{le="900"}')).toBe(3);
+      expect(sample(text, 'latchkey_revocations_total{reason="logout_all"}')).toBe(3);
+    } finally {
+      await custom.close();
+    }
+  });
+});
+
 describe('health, readiness and the API reference', () => {
   it('answers /healthz with 200 {"status":"ok"} and /readyz with 200', async () => {
     const health = await call(server.url, 'GET', '/healthz');

@@ -55,7 +55,13 @@ export async function endAllSessions(
   options: { exceptSessionId?: string; auditType?: AuditType; currentSessionId?: string | null; data?: Record<string, unknown> } = {},
 ): Promise<string[]> {
   const now = deps.clock.now();
+  // Read first so the session-duration metric can be fed for every session this ends.
+  const startedAt = new Map((await deps.sessions.listActiveForUser(userId, now)).map((s) => [s.id, s.createdAt]));
   const ended = await deps.sessions.endAllForUser(userId, reason, now, options.exceptSessionId);
+  const durationsSeconds = ended.flatMap((id) => {
+    const createdAt = startedAt.get(id);
+    return createdAt === undefined ? [] : [Math.round((now - createdAt) / 1000)];
+  });
   // The revocation feed: a `session` rule per ended session and, when none is kept, a
   // `user` rule for every token of the user issued before now. `iat` has one-second
   // resolution, so verifiers apply the `user` rule to earlier seconds only (a sign-in
@@ -67,7 +73,7 @@ export async function endAllSessions(
     auditEvent(options.auditType ?? AUDIT_FOR_REASON[reason], ctx, now, {
       userId,
       sessionId: options.currentSessionId ?? null,
-      data: { ...options.data, reason, sessions: ended },
+      data: { ...options.data, reason, sessions: ended, durationsSeconds },
     }),
   );
   return ended;
