@@ -9,7 +9,9 @@ import { createMemoryActivityWindow } from './cache/memory-activity-window.js';
 import { openCache } from './cache/index.js';
 import { createMemoryRevocationFeedSignal } from './cache/memory-revocation-feed-signal.js';
 import { resolveSecret, type ServerConfig } from './config.js';
+import { normalizeEmail } from './core/accounts/email.js';
 import { prepareUser } from './core/accounts/register.js';
+import { dummyHash } from './core/accounts/sign-in.js';
 import { isAlert, withSuspiciousActivityDetection } from './core/alerts/suspicious-activity.js';
 import type { CoreDeps } from './core/deps.js';
 import { deriveKeyEncryptionKey } from './core/keys/key-material.js';
@@ -135,6 +137,7 @@ export async function createLatchkey(config: ServerConfig, options: LatchkeyOpti
     consents: stores.consents,
     revokedClientTokens: stores.revokedClientTokens,
   };
+  await dummyHash(deps.hasher);
   if (config.bootstrapAdmin) await bootstrapAdmin(deps, config.bootstrapAdmin, logger);
 
   const purge = async () => {
@@ -192,6 +195,8 @@ async function bootstrapAdmin(deps: CoreDeps, admin: { email: string; password: 
   if (deps.commonPasswords.has(admin.password.normalize('NFC').toLowerCase())) {
     logger.warn({}, 'LATCHKEY_BOOTSTRAP_ADMIN uses one of the most common passwords; change it after signing in');
   }
+  // Most starts find the admin there already: skip the argon2 hash then.
+  if (await deps.users.findByEmail(normalizeEmail(admin.email))) return;
   const user = await prepareUser(
     { ...deps, commonPasswords: new Set() },
     { email: admin.email, password: admin.password, name: 'Administrator', roles: ['admin'] },

@@ -254,7 +254,7 @@ describe('prompt and max_age (OIDC Core §3.1.2.1)', () => {
     expect(decodeJwt(tokens.id_token).payload.auth_time).toBe(Math.floor(server.clock.now() / 1000));
   });
 
-  it.each([{ prompt: 'login' }, { max_age: '0' }])('a signed-out person with %o signs in once and gets the code', async (extra) => {
+  it.each<Record<string, string>>([{ prompt: 'login' }, { max_age: '0' }])('a signed-out person with %o signs in once and gets the code', async (extra) => {
     const person = await registerPerson(server);
     const { pkce, params } = request('first', extra);
     const first = await navigate(server, authorizeUrl(server, params));

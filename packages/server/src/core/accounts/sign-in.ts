@@ -14,7 +14,9 @@ export type SignInDeps = Pick<CoreDeps, 'users' | 'sessions' | 'hasher' | 'throt
 
 // A real hash of a random password, so an unknown email costs one full verification.
 const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>();
-function dummyHash(hasher: PasswordHasher): Promise<string> {
+// Exported so start-up can make it before the first request: otherwise the first unknown
+// email would pay for two hashes and stand out.
+export function dummyHash(hasher: PasswordHasher): Promise<string> {
   let hash = dummyHashes.get(hasher);
   if (!hash) {
     hash = hasher.hash(randomBytes(24).toString('base64url'));
