@@ -19,13 +19,15 @@ function insertRefreshToken(trx: Transaction<Database>, sessionId: string, t: Ne
 
 export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite'): SessionStore {
   return {
+    // On every login: a SQL template, as the refresh path. The columns are the record's
+    // own fields (camelCase to snake_case by the CamelCasePlugin), so a field added to
+    // SessionRecord is stored without touching this.
     async create(session, first) {
+      const columns = Object.keys(session) as Array<keyof SessionRecord>;
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('sessions').values(session).execute();
-        await trx
-          .insertInto('refreshTokens')
-          .values({ ...first, sessionId: session.id })
-          .execute();
+        await sql`insert into sessions (${sql.join(columns.map((c) => sql.ref(c)))})
+          values (${sql.join(columns.map((c) => session[c]))})`.execute(trx);
+        await insertRefreshToken(trx, session.id, first);
       });
     },
     async findById(id) {

@@ -21,9 +21,10 @@ export function createUserStore(db: Kysely<Database>): UserStore {
       const { rows } = await sql<Selectable<UsersTable>>`select * from users where id = ${id}`.execute(db);
       return rows[0] ? toRecord(rows[0]) : null;
     },
+    // On every login.
     async findByEmail(emailNormalized) {
-      const row = await db.selectFrom('users').selectAll().where('emailNormalized', '=', emailNormalized).executeTakeFirst();
-      return row ? toRecord(row) : null;
+      const { rows } = await sql<Selectable<UsersTable>>`select * from users where email_normalized = ${emailNormalized}`.execute(db);
+      return rows[0] ? toRecord(rows[0]) : null;
     },
     async setPasswordHash(id, passwordHash, now) {
       await db.updateTable('users').set({ passwordHash, updatedAt: now }).where('id', '=', id).execute();
