@@ -30,7 +30,7 @@ export async function buildAssets() {
   mkdirSync(assetsDir, { recursive: true });
   const library = await build({ ...bundleOptions, write: false, outfile: 'latchkey.js' });
   const pages = await build({
-    entryPoints: ['login', 'account', 'admin'].map((p) => join(client, `${p}.ts`)),
+    entryPoints: ['login', 'account', 'admin', 'forgot-password', 'reset-password'].map((p) => join(client, `${p}.ts`)),
     bundle: true,
     format: 'esm',
     platform: 'browser',

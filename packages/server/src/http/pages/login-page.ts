@@ -23,6 +23,7 @@ export function loginPage(input: { now: number; sessionTtl: number; rememberTtl:
 <div class="check"><input id="remember" name="remember" type="checkbox" aria-describedby="remember-hint"><label for="remember">Keep me signed in</label></div>
 <p id="remember-hint" class="hint">Left off, you stay signed in for up to ${standard} and closing the browser signs you out. Turned on, this device stays signed in for ${extended}, even after the browser is closed; use it only on a device that is yours.</p>
 <button type="submit" class="primary" disabled>Sign in</button>
+<p class="aside"><a href="/forgot-password">Forgot your password?</a></p>
 </form>
 <form id="mfa-form" hidden aria-labelledby="mfa-title">
 <h2 id="mfa-title">Two-step verification</h2>

@@ -6,6 +6,7 @@ import { changePassword } from '../../core/accounts/password-change.js';
 import { admitPasswordResetRequest, resetPassword, sendPasswordReset } from '../../core/accounts/password-reset.js';
 import { disableTotp, enableTotp, setupTotp } from '../../core/mfa/enrolment.js';
 import { completeMfaSignIn } from '../../core/mfa/mfa-sign-in.js';
+import { isMfaEnabled } from '../../core/mfa/second-factor.js';
 import { authenticator, requestContext } from '../authenticate.js';
 import { errors } from '../schemas.js';
 import { CookieBody, sessionDelivery, TokenBody } from './auth.js';
@@ -39,6 +40,22 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
           ctx: requestContext(request),
         });
         return deliver(reply, grant, transport === 'bearer' ? 'bearer' : 'cookie', true);
+      },
+    );
+
+    app.get(
+      '/auth/mfa',
+      {
+        preHandler: requireAuth,
+        schema: {
+          tags: ['mfa'],
+          summary: 'Whether two-step verification (TOTP) is on for the signed-in person',
+          response: { 200: Type.Object({ enabled: Type.Boolean() }), ...errors(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        return { enabled: await isMfaEnabled(deps, request.auth!.session.userId) };
       },
     );
 

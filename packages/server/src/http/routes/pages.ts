@@ -9,8 +9,10 @@ import { accountPage } from '../pages/account-page.js';
 import { adminPage } from '../pages/admin-page.js';
 import { loadAssets } from '../pages/assets.js';
 import { errorPage } from '../pages/error-page.js';
+import { forgotPasswordPage } from '../pages/forgot-password-page.js';
 import { PAGE_CSP } from '../pages/layout.js';
 import { loginPage } from '../pages/login-page.js';
+import { resetPasswordPage } from '../pages/reset-password-page.js';
 
 /** What the cookies of a page request say about the visitor. */
 type Visitor =
@@ -24,7 +26,8 @@ type Visitor =
 const hidden = { schema: { hide: true } };
 
 /**
- * API.md "Pages": /login, /account and /admin, plus the scripts and styles they load
+ * API.md "Pages": /login, /account and /admin, /forgot-password and /reset-password (the
+ * page the reset mail links to), plus the scripts and styles they load
  * from /assets/. The pages are shells: the data comes from /auth/* and /admin/* through
  * @latchkey/browser, so a page never carries a token or another person's data.
  */
@@ -86,6 +89,14 @@ export function pagesRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
 
     app.get('/login', hidden, async (_request, reply) =>
       page(reply, 200, loginPage({ now: deps.clock.now(), sessionTtl: config.sessionTtl, rememberTtl: config.rememberTtl })),
+    );
+
+    app.get('/forgot-password', hidden, async (_request, reply) => page(reply, 200, forgotPasswordPage({ now: deps.clock.now() })));
+
+    // The reset token is in the fragment (never sent here); no-referrer all the same, so
+    // nothing about this page travels with a link followed from it.
+    app.get('/reset-password', hidden, async (_request, reply) =>
+      page(reply.header('referrer-policy', 'no-referrer'), 200, resetPasswordPage({ now: deps.clock.now() })),
     );
 
     app.get('/account', hidden, async (request, reply) =>

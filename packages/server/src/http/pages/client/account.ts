@@ -11,11 +11,19 @@ import {
   type TickDetail,
   type WarningDetail,
 } from '@latchkey/browser';
+import { accountSecurity } from './account-security.js';
 import { byId, describeDuration, el, formatDateTime, formatTime, reasonText, say, serverClock } from './ui.js';
 
 const client = createClient({ now: serverClock() });
 // The account page asks the server every few seconds, so a device revoked elsewhere learns it at once.
 const monitor = new SessionMonitor(client, { checkEvery: 5 });
+// Password, two-step verification and apps; after a password change the other devices are gone.
+const security = accountSecurity(client, {
+  onPasswordChanged: () => {
+    devicesShown = '';
+    void loadDevices();
+  },
+});
 
 const main = byId('main');
 const error = byId<HTMLParagraphElement>('error');
@@ -60,6 +68,7 @@ function renderSession({ user, session }: SessionState): void {
     shownSessionId = session.id;
     warnings.replaceChildren();
     void loadDevices();
+    security.refresh();
   }
 }
 
