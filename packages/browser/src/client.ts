@@ -1,7 +1,7 @@
 import { csrfFromCookie, isUnsafe } from './csrf.js';
 import { endReasonOf, errorFrom, LatchkeyError, readJson } from './errors.js';
 import { clearProfile, saveProfile } from './profile.js';
-import type { Device, EndReason, Session, SessionState, User } from './types.js';
+import { isEndReason, type Device, type EndReason, type Session, type SessionState, type User } from './types.js';
 
 export interface ClientOptions {
   /** Where Latchkey is served, e.g. `https://auth.example.com`; default: this page's origin. */
@@ -149,11 +149,15 @@ export class LatchkeyClient extends EventTarget {
     const retry = request.clone();
     const res = await fetch(this.withCsrf(request));
     if (res.status !== 401) return res;
-    const reason = await endReasonOf(res);
-    if (reason) {
-      this.end(reason);
+    const body = await readJson(res);
+    if (isEndReason(body?.reason)) {
+      this.end(body.reason);
       return res;
     }
+    // Only a missing or lapsed access token is worth a refresh. A 401 about what the
+    // request said (a wrong current password, a wrong code) is the answer itself, and
+    // sending it again would count twice against the caller's back-off.
+    if (typeof body?.error === 'string' && body.error !== 'unauthorized') return res;
     let renewed: SessionState | null;
     try {
       renewed = await this.refresh();

@@ -1,4 +1,4 @@
-import { csrfFromCookie, isEndReason, type LatchkeyClient } from '@latchkey/browser';
+import { csrfFromCookie, type LatchkeyClient } from '@latchkey/browser';
 
 /** An error answer (`{"error", "error_description"}`), or `network_error` when none came. */
 export interface ApiError {
@@ -20,29 +20,20 @@ async function readBody(res: Response): Promise<any> {
 }
 
 /**
- * A JSON request to this origin with the cookies and `X-CSRF-Token`. Unlike
- * `client.fetch`, only a 401 `unauthorized` (the access token lapsed, or the session
- * ended) goes to the library: a 401 `invalid_credentials` from POST /auth/password is
- * the answer itself, and must not be sent twice (each wrong guess counts).
+ * A JSON request to this origin with the cookies and `X-CSRF-Token`, through
+ * `client.fetch` when there is a session (it renews a lapsed access token once and signs
+ * out when the server says the session ended; other 401s, such as a wrong current
+ * password, come back as they are), otherwise a plain fetch.
  */
 export async function api<T = unknown>(client: LatchkeyClient | null, method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
-  const send = (): Promise<Response> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const csrf = csrfFromCookie();
-    if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
-    return fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
-  };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const csrf = csrfFromCookie();
+  if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  const init: RequestInit = { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) };
   let res: Response;
   try {
-    res = await send();
-    if (client && res.status === 401) {
-      const answer = await readBody(res);
-      if (answer?.error === 'unauthorized') {
-        if (isEndReason(answer.reason)) client.end(answer.reason);
-        else if (await client.refresh()) res = await send();
-      }
-    }
+    res = client ? await client.fetch(path, init) : await fetch(path, init);
   } catch {
     return { ok: false, error: { code: 'network_error', status: 0, description: 'The server did not answer.', retryAfter: null } };
   }
