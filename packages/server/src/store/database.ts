@@ -135,7 +135,11 @@ export function openDatabase(url: string): OpenDatabase {
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     // Open the pool's connections now, not during the first burst of requests.
-    for (let i = 0; i < POSTGRES_POOL_MAX; i++) pool.connect().then((client) => client.release(), () => {});
+    for (let i = 0; i < POSTGRES_POOL_MAX; i++)
+      pool.connect().then(
+        (client) => client.release(),
+        () => {},
+      );
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }), plugins });
     return {
       db,

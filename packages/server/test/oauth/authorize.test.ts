@@ -254,19 +254,22 @@ describe('prompt and max_age (OIDC Core §3.1.2.1)', () => {
     expect(decodeJwt(tokens.id_token).payload.auth_time).toBe(Math.floor(server.clock.now() / 1000));
   });
 
-  it.each<Record<string, string>>([{ prompt: 'login' }, { max_age: '0' }])('a signed-out person with %o signs in once and gets the code', async (extra) => {
-    const person = await registerPerson(server);
-    const { pkce, params } = request('first', extra);
-    const first = await navigate(server, authorizeUrl(server, params));
-    const returnTo = new URL(first.location!, server.url).searchParams.get('return_to')!;
-    server.clock.advance(1_000);
-    const jar = await browserLogin(server, person.email);
-    const back = await navigate(server, returnTo, { jar });
-    expect(back.status).toBe(302);
-    const code = new URL(back.location!).searchParams.get('code');
-    expect(code).toMatch(/^lkac_/);
-    await exchange('first', code!, pkce.verifier);
-  });
+  it.each<Record<string, string>>([{ prompt: 'login' }, { max_age: '0' }])(
+    'a signed-out person with %o signs in once and gets the code',
+    async (extra) => {
+      const person = await registerPerson(server);
+      const { pkce, params } = request('first', extra);
+      const first = await navigate(server, authorizeUrl(server, params));
+      const returnTo = new URL(first.location!, server.url).searchParams.get('return_to')!;
+      server.clock.advance(1_000);
+      const jar = await browserLogin(server, person.email);
+      const back = await navigate(server, returnTo, { jar });
+      expect(back.status).toBe(302);
+      const code = new URL(back.location!).searchParams.get('code');
+      expect(code).toMatch(/^lkac_/);
+      await exchange('first', code!, pkce.verifier);
+    },
+  );
 
   it('max_age: an older sign-in must be renewed; a recent one is enough', async () => {
     const person = await registerPerson(server);
