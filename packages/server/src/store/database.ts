@@ -153,7 +153,12 @@ export function openDatabase(url: string): OpenDatabase {
         const migrator = new Kysely<any>({ dialect: new PostgresDialect({ pool: own }), plugins });
         return { db: migrator, close: () => migrator.destroy() };
       },
-      close: () => db.destroy(),
+      close: async () => {
+        await db.destroy();
+        // Kysely ends the pool only if it ran a query; the warmed-up connections of one
+        // that never did (a CLI command such as `migrate`) would keep the process alive.
+        if (!pool.ended) await pool.end();
+      },
     };
   }
   throw new Error(`unsupported database URL: ${url.replace(/\/\/[^@]*@/, '//***@')}`);
