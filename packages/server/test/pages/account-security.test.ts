@@ -211,7 +211,7 @@ describeInChromium('account security pages', () => {
     expect(await status.textContent()).toBe('Your password was changed. Every other device was signed out; this one stays signed in.');
     expect(await error.isHidden()).toBe(true);
     expect(await here.getByLabel('Current password').inputValue()).toBe('');
-    await here.waitForFunction('document.querySelectorAll("#devices > li").length === 1');
+    await expect.poll(() => here.locator('#devices > li').count()).toBe(1);
     await screenshot(here, 'account-password-changed');
 
     const reason = elsewhere.locator('#signed-out-reason');

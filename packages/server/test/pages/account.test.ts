@@ -83,7 +83,7 @@ describeInChromium('the account page', () => {
 
     await owner.locator(`#devices > li[data-session="${victimSession}"]`).getByRole('button', { name: 'Revoke' }).click();
     await owner.locator('#devices-status', { hasText: 'Signed out' }).waitFor();
-    await owner.waitForFunction('document.querySelectorAll("#devices > li").length === 1');
+    await expect.poll(() => owner.locator('#devices > li').count()).toBe(1);
     await screenshot(owner, 'account-revoked-other-device');
 
     // The revoked browser learns it on its next check (every 5 s on this page), without a reload.

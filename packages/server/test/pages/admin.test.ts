@@ -68,7 +68,7 @@ describeInChromium('the admin page', () => {
 
     await admin.getByLabel('Search users').fill('bob');
     await admin.getByRole('button', { name: 'Search', exact: true }).click();
-    await admin.waitForFunction('document.querySelectorAll("#users tbody tr").length === 1');
+    await expect.poll(() => admin.locator('#users tbody tr').count()).toBe(1);
     const row = admin.locator(`#users tbody tr[data-user="${bobId}"]`);
     expect(await row.locator('td').first().textContent()).toBe('Bob Builder');
     expect(await row.getByText('Active').count()).toBe(1);
@@ -104,18 +104,21 @@ describeInChromium('the admin page', () => {
 
     await admin.getByLabel('Event type').selectOption('user_blocked');
     await admin.getByRole('button', { name: 'Filter' }).click();
-    await admin.waitForFunction(
-      '[...document.querySelectorAll("#audit tbody tr td:nth-child(2)")].every((td) => td.textContent === "user_blocked")',
-    );
+    await expect.poll(() => admin.locator('#audit tbody tr td:nth-child(2)').allTextContents()).toEqual(['user_blocked']);
     expect(await events.count()).toBe(1);
     expect(await events.first().locator('td').nth(2).locator('code').getAttribute('title')).toBe(bobId);
 
     // "Audit" on a user's row filters the log to that user.
     await admin.getByRole('button', { name: 'Clear' }).click();
     await admin.locator(`#users tbody tr[data-user="${bobId}"]`).getByRole('button', { name: 'Audit events of bob@example.com' }).click();
-    await admin.waitForFunction(
-      `[...document.querySelectorAll('#audit tbody tr td:nth-child(3)')].every((td) => td.querySelector('code')?.title === ${JSON.stringify(bobId)})`,
-    );
+    await expect
+      .poll(
+        async () =>
+          new Set(
+            await admin.locator('#audit tbody tr td:nth-child(3) code').evaluateAll((codes) => codes.map((c) => c.getAttribute('title'))),
+          ),
+      )
+      .toEqual(new Set([bobId]));
     expect(await admin.getByLabel('User ID').inputValue()).toBe(bobId);
     const types = await admin.locator('#audit tbody tr td:nth-child(2)').allTextContents();
     expect(types).toEqual(expect.arrayContaining(['user_registered', 'login_succeeded', 'user_blocked', 'user_unblocked']));
