@@ -7,7 +7,7 @@ import { postgresAvailable } from '../packages/server/test/support/postgres.js';
 
 // Benchmarks are not tests: this only proves that each one still runs end to end and
 // produces numbers (a few seconds of load each, `--smoke`). It asserts nothing about speed.
-const BENCHMARKS = ['refresh', 'client-credentials', 'login', 'growth-sqlite', 'growth-postgres'];
+const BENCHMARKS = ['refresh', 'client-credentials', 'login', 'growth-sqlite', 'growth-postgres', 'primitives'];
 
 interface Side {
   rps: number;

@@ -1,6 +1,6 @@
 // `npm run bench [-- flags]` (through bench/run.js, which builds and bundles first).
 //   --smoke              a few seconds per benchmark, to prove it runs (BENCH_SMOKE=1 too)
-//   --only a,b           benchmark ids: refresh, client-credentials, login, growth-sqlite, growth-postgres
+//   --only a,b           benchmark ids: refresh, client-credentials, login, growth-sqlite, growth-postgres, primitives
 //   --out FILE           the Markdown report (default docs/benchmarks.md; none in smoke mode)
 //   --json FILE          the results as JSON
 //   --rounds N --duration S --warmup S --clients N
@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { growthPostgresBenchmark, growthSqliteBenchmark } from './benchmarks/growth.js';
 import { loginBenchmark } from './benchmarks/login.js';
+import { primitivesBenchmark } from './benchmarks/primitives.js';
 import { clientCredentialsBenchmark, refreshBenchmark } from './benchmarks/tokens.js';
 import type { BenchContext } from './lib/context.js';
 import { describeMachine, renderReport } from './lib/report.js';
@@ -25,6 +26,7 @@ export const BENCHMARKS: Benchmark[] = [
   loginBenchmark,
   growthSqliteBenchmark,
   growthPostgresBenchmark,
+  primitivesBenchmark,
 ];
 
 const { values } = parseArgs({

@@ -23,7 +23,7 @@ if (process.env.BENCH_SKIP_BUILD !== '1') {
 }
 await build({
   absWorkingDir: root,
-  entryPoints: ['bench/main.ts', 'bench/servers/oidc-provider.ts', 'bench/servers/better-auth.ts'],
+  entryPoints: ['bench/main.ts', 'bench/servers/oidc-provider.ts', 'bench/servers/better-auth.ts', 'bench/servers/bare-http.ts'],
   outdir,
   outbase: 'bench',
   bundle: true,

@@ -61,6 +61,11 @@ function hashLimit(label: string, hashOnce: (password: string) => Promise<unknow
             p99: quantile(sorted, 0.99),
           };
         },
+        // This process does nothing else meanwhile: its CPU is the hashing's.
+        cpuSeconds: () => {
+          const { user, system } = process.cpuUsage();
+          return (user + system) / 1e6;
+        },
         stop: async () => {},
       };
     },

@@ -43,6 +43,12 @@ function side(m: Measured | null): string[] {
   return [int(m.rps) + (m.errors ? ` (${m.errors} errors)` : ''), ms(m.p50), ms(m.p99)];
 }
 
+/** Server CPU (all its threads) per request: steadier than req/s when the machine is shared. */
+function cpu(m: Measured | null, unit: 'us' | 'ms' = 'us'): string {
+  if (!m || m.cpuPerRequestUs === null || !Number.isFinite(m.cpuPerRequestUs)) return '-';
+  return unit === 'us' ? int(m.cpuPerRequestUs) : (m.cpuPerRequestUs / 1000).toFixed(1);
+}
+
 function spread(row: Row): string {
   const finite = row.roundRatios.filter(Number.isFinite);
   if (finite.length < 2) return x(row.ratio);
@@ -67,25 +73,61 @@ function tokenTable(rows: Row[]): string {
       'Latchkey req/s',
       'p50 ms',
       'p99 ms',
+      'CPU µs/req',
       'oidc-provider req/s',
       'p50 ms',
       'p99 ms',
-      'Latchkey/peer (rounds)',
+      'CPU µs/req',
+      'Latchkey/peer req/s (rounds)',
       'target',
       '',
     ],
     rows.map((r) =>
       r.pending
-        ? [r.label, r.alg ?? '', 'pending', '', '', '', '', '', '', r.target?.text ?? '', `pending: ${r.pending}`]
-        : [r.label, r.alg ?? '', ...side(r.latchkey), ...side(r.peer), spread(r), r.target?.text ?? '', met(r)],
+        ? [r.label, r.alg ?? '', 'pending', '', '', '', '', '', '', '', '', r.target?.text ?? '', `pending: ${r.pending}`]
+        : [
+            r.label,
+            r.alg ?? '',
+            ...side(r.latchkey),
+            cpu(r.latchkey),
+            ...side(r.peer),
+            cpu(r.peer),
+            spread(r),
+            r.target?.text ?? '',
+            met(r),
+          ],
     ),
   );
 }
 
 function loginTable(rows: Row[]): string {
   return table(
-    ['comparison', 'Latchkey logins/s', 'p50 ms', 'p99 ms', 'other', 'per s', 'p50 ms', 'p99 ms', 'ratio (rounds)', 'target', ''],
-    rows.map((r) => [r.label, ...side(r.latchkey), r.peer?.label ?? '', ...side(r.peer), spread(r), r.target?.text ?? '', met(r)]),
+    [
+      'comparison',
+      'Latchkey logins/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU ms/login',
+      'other',
+      'per s',
+      'p50 ms',
+      'p99 ms',
+      'CPU ms',
+      'ratio (rounds)',
+      'target',
+      '',
+    ],
+    rows.map((r) => [
+      r.label,
+      ...side(r.latchkey),
+      cpu(r.latchkey, 'ms'),
+      r.peer?.label ?? '',
+      ...side(r.peer),
+      cpu(r.peer, 'ms'),
+      spread(r),
+      r.target?.text ?? '',
+      met(r),
+    ]),
   );
 }
 
@@ -93,8 +135,8 @@ function growthTable(rows: Row[]): string {
   const sizes = rows.filter((r) => !r.target && !r.pending);
   const summaries = rows.filter((r) => r.target || r.pending);
   const body = table(
-    ['store, sessions stored', 'refresh req/s', 'p50 ms', 'p99 ms', 'server RSS MiB'],
-    sizes.map((r) => [r.label, ...side(r.latchkey), r.latchkey?.rssMiB ? r.latchkey.rssMiB.toFixed(0) : '-']),
+    ['store, sessions stored', 'refresh req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'server RSS MiB'],
+    sizes.map((r) => [r.label, ...side(r.latchkey), cpu(r.latchkey), r.latchkey?.rssMiB ? r.latchkey.rssMiB.toFixed(0) : '-']),
   );
   const lines = summaries.map((r) =>
     r.pending ? `- ${r.label}: pending (${r.pending})` : `- ${r.label}: ${r.target!.text}; throughput ratio ${spread(r)} -> ${met(r)}`,
@@ -162,6 +204,18 @@ export function renderReport(report: Report): string {
   out.push('');
   out.push(growthTable(group('growth')));
   out.push('');
+  const primitives = group('primitives');
+  if (primitives.length) {
+    out.push('### What a request is made of (this machine, this run)');
+    out.push('');
+    out.push(
+      table(
+        ['primitive', 'per second', 'CPU µs each', ''],
+        primitives.map((r) => [r.label, int(r.latchkey?.rps), cpu(r.latchkey), r.notes.join('; ')]),
+      ),
+    );
+    out.push('');
+  }
   const failures = report.results.filter((r) => r.error);
   if (failures.length) {
     out.push('### Benchmarks that failed in this run');
