@@ -3,12 +3,13 @@
 //   --only a,b           benchmark ids: refresh, client-credentials, login, growth-sqlite, growth-postgres, primitives
 //   --out FILE           the Markdown report (default docs/benchmarks.md; none in smoke mode)
 //   --json FILE          the results as JSON
+//   --from-json FILE     render the Markdown of a saved run instead of running
 //   --rounds N --duration S --warmup S --clients N
 //   --filter TEXT        only the comparisons whose label and algorithm contain TEXT (e.g. "auth/refresh (bearer) ES256")
 //   --profile NAME       run that server with --cpu-prof (latchkey, oidc-provider, better-auth); profiles in --profile-dir
 //   --latchkey-env K=V   extra environment for every Latchkey process (repeatable), for experiments
 //   --latchkey-bin FILE  run another build of the CLI (an A/B against an older commit's bin/latchkey.js)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,8 +18,8 @@ import { loginBenchmark } from './benchmarks/login.js';
 import { primitivesBenchmark } from './benchmarks/primitives.js';
 import { clientCredentialsBenchmark, refreshBenchmark } from './benchmarks/tokens.js';
 import type { BenchContext } from './lib/context.js';
-import { describeMachine, renderReport } from './lib/report.js';
-import type { Benchmark, Row } from './lib/result.js';
+import { describeMachine, renderReport, type Report } from './lib/report.js';
+import type { Benchmark } from './lib/result.js';
 
 export const BENCHMARKS: Benchmark[] = [
   refreshBenchmark,
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'profile-dir': { type: 'string' },
     'latchkey-env': { type: 'string', multiple: true },
     'latchkey-bin': { type: 'string' },
+    'from-json': { type: 'string' },
   },
 });
 
@@ -79,45 +81,47 @@ const ctx: BenchContext = {
   log: (line) => console.log(line),
 };
 
-const startedAt = new Date();
-const results: Array<{ id: string; title: string; rows: Row[]; seconds: number; error?: string }> = [];
-let failed = false;
-try {
-  for (const benchmark of BENCHMARKS.filter((b) => !only || only.includes(b.id))) {
-    const t0 = Date.now();
-    try {
-      const rows = await benchmark.run(ctx);
-      results.push({ id: benchmark.id, title: benchmark.title, rows, seconds: (Date.now() - t0) / 1000 });
-    } catch (error) {
-      failed = true;
-      console.error(`${benchmark.id} failed:`, error);
-      results.push({ id: benchmark.id, title: benchmark.title, rows: [], seconds: (Date.now() - t0) / 1000, error: String(error) });
+async function run(): Promise<{ report: Report; failed: boolean }> {
+  const startedAt = new Date();
+  const results: Report['results'] = [];
+  let failed = false;
+  try {
+    for (const benchmark of BENCHMARKS.filter((b) => !only || only.includes(b.id))) {
+      const t0 = Date.now();
+      try {
+        const rows = await benchmark.run(ctx);
+        results.push({ id: benchmark.id, title: benchmark.title, rows, seconds: (Date.now() - t0) / 1000 });
+      } catch (error) {
+        failed = true;
+        console.error(`${benchmark.id} failed:`, error);
+        results.push({ id: benchmark.id, title: benchmark.title, rows: [], seconds: (Date.now() - t0) / 1000, error: String(error) });
+      }
     }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
-}
-
-const machine = describeMachine();
-const report = {
-  startedAt: startedAt.toISOString(),
-  smoke,
-  machine,
-  settings: {
+  const settings = {
     clients: ctx.clients,
     loginClients: ctx.loginClients,
     warmupMs: ctx.warmupMs,
     durationMs: ctx.durationMs,
     rounds: ctx.rounds,
-  },
-  results,
-};
-if (values.json)
+  };
+  return { report: { startedAt: startedAt.toISOString(), smoke, machine: describeMachine(), settings, results }, failed };
+}
+
+// --from-json re-renders the Markdown of a saved run (e.g. after editing bench/report-notes.md).
+const { report, failed } = values['from-json']
+  ? { report: JSON.parse(readFileSync(values['from-json'], 'utf8')) as Report, failed: false }
+  : await run();
+if (values['from-json']) rmSync(tmp, { recursive: true, force: true });
+if (values.json && !values['from-json']) {
   writeFileSync(
     values.json,
-    JSON.stringify(report, (_k, v: unknown) => (_k === 'latencies' ? undefined : v), 2),
+    JSON.stringify(report, (key, value: unknown) => (key === 'latencies' ? undefined : value), 2),
   );
-const out = values.out ?? (smoke ? null : join(root, 'docs/benchmarks.md'));
+}
+const out = values.out ?? (report.smoke ? null : join(root, 'docs/benchmarks.md'));
 const markdown = renderReport(report);
 if (out) {
   writeFileSync(out, markdown);
