@@ -7,7 +7,7 @@ import type { Measured } from '../lib/compare.js';
 import { compare, served } from '../lib/compare.js';
 import type { BenchContext } from '../lib/context.js';
 import { rawRequest } from '../lib/http1.js';
-import { migrate } from '../lib/latchkey.js';
+import { migrate, startLatchkey } from '../lib/latchkey.js';
 import type { VirtualClient } from '../lib/load.js';
 import { freePort, startServer } from '../lib/process.js';
 import { emptyRow, type Benchmark, type Row } from '../lib/result.js';
@@ -149,7 +149,7 @@ export const primitivesBenchmark: Benchmark = {
     } finally {
       sqlite.close();
     }
-    const [bare] = await compare(ctx, [
+    const [bare, healthz] = await compare(ctx, [
       served(
         'bare node:http server (fixed JSON answer)',
         async (c) => {
@@ -166,8 +166,22 @@ export const primitivesBenchmark: Benchmark = {
         },
         async (c) => bareClients(c),
       ),
+      served(
+        'Latchkey GET /healthz (Fastify and its hooks; no storage, no signature)',
+        (c) => startLatchkey(c, { alg: 'ES256' }),
+        async (c) => {
+          const raw = rawRequest('GET', '/healthz', {});
+          return Array.from({ length: c.clients }, () => ({ next: () => raw, take: (r) => (r.status === 200 ? null : `${r.status}`) }));
+        },
+      ),
     ]);
     rows.push(row(bare!, `${ctx.clients} clients, same driver: no Node HTTP server answers more, or for less CPU per request`));
+    rows.push(
+      row(
+        healthz!,
+        'what every Latchkey request costs before any work: routing, two request log lines, security headers, request id, metrics',
+      ),
+    );
     return rows;
   },
 };

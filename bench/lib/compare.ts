@@ -1,5 +1,6 @@
 import { drive, pool, type LoadResult, type VirtualClient } from './load.js';
 import type { BenchContext } from './context.js';
+import { median } from './stats.js';
 
 /** One side of a comparison, ready to be measured again and again. */
 export interface Prepared {
@@ -24,7 +25,7 @@ export interface Measured {
   firstError: string | null;
   /** Per-round requests per second, in round order. */
   roundRps: number[];
-  /** Largest resident set seen right after a round, MiB. */
+  /** Resident set right after a round, MiB: the median over the rounds (one sample is at the mercy of the GC). */
   rssMiB: number | null;
   /** Server CPU (all its threads) per request, microseconds: steadier than req/s on a busy machine. */
   cpuPerRequestUs: number | null;
@@ -68,7 +69,7 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
       prepared.push(await subject.prepare(ctx));
     }
     const runs: LoadResult[][] = subjects.map(() => []);
-    const rss: number[] = subjects.map(() => 0);
+    const rss: number[][] = subjects.map(() => []);
     const cpu: Array<{ seconds: number; requests: number }> = subjects.map(() => ({ seconds: 0, requests: 0 }));
     for (let round = 0; round < ctx.rounds; round++) {
       const order = subjects.map((_, i) => i);
@@ -81,7 +82,7 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
         cpu[i]!.seconds += (prepared[i]!.cpuSeconds?.() ?? NaN) - cpuBefore;
         cpu[i]!.requests += result.allRequests;
         runs[i]!.push(result);
-        rss[i] = Math.max(rss[i]!, prepared[i]!.rssMiB?.() ?? 0);
+        if (prepared[i]!.rssMiB) rss[i]!.push(prepared[i]!.rssMiB!());
         ctx.log(
           `  round ${round + 1}/${ctx.rounds} ${subjects[i]!.label}: ${result.rps.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms` +
             (prepared[i]!.cpuSeconds ? ` cpu ${((cpu[i]!.seconds / cpu[i]!.requests) * 1e6).toFixed(0)} us/req (cumulative)` : '') +
@@ -101,7 +102,7 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
         errors: pooled.errors,
         firstError: pooled.firstError,
         roundRps: runs[i]!.map((r) => r.rps),
-        rssMiB: prepared[i]!.rssMiB ? rss[i]! : null,
+        rssMiB: rss[i]!.length ? median(rss[i]!) : null,
         cpuPerRequestUs: Number.isFinite(cpu[i]!.seconds) && cpu[i]!.requests ? (cpu[i]!.seconds / cpu[i]!.requests) * 1e6 : null,
       };
     });
