@@ -177,12 +177,54 @@ async function main() {
         );
       }
     }
+    for (const app of apps) app.close();
+    apps.length = 0;
+    const report = ratios(results);
+    const sequential = await verifyInSequence({ url: latchkey.url, fresh, reused, feedToken: latchkey.feedToken }, args.smoke ? 0.5 : 2);
+    if (args.json) {
+      writeFileSync(
+        args.json,
+        JSON.stringify({ duration, rounds, connections, rows: results, ratios: report, sequential }, null, 2) + '\n',
+      );
+    }
   } finally {
     for (const app of apps) app.close();
     await latchkey.close();
   }
-  const report = ratios(results);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ duration, rounds, connections, rows: results, ratios: report }, null, 2) + '\n');
+}
+
+/**
+ * Verifications per second one after another on one thread (no HTTP), as the issue's
+ * "jose ~10k/s, node:crypto ~47k/s" figures are: fresh tokens and a reused one.
+ */
+async function verifyInSequence({ url, fresh, reused, feedToken }, seconds) {
+  const { createVerifier } = await import('@latchkey/node');
+  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const verifier = createVerifier({ issuer: url, audience: url, revocations: { follow: true, accessToken: feedToken } });
+  await verifier.ready();
+  const jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
+  const jose = (token) => jwtVerify(token, jwks, { issuer: url, audience: url, typ: 'at+jwt', algorithms: ['RS256'] });
+  const rate = async (verify, tokens) => {
+    for (let i = 0; i < 200; i++) await verify(tokens[i % tokens.length]);
+    let n = 0;
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) for (let i = 0; i < 100; i++) await verify(tokens[n++ % tokens.length]);
+    return Math.round(n / seconds);
+  };
+  console.log('\nverifications per second in sequence (one thread, no HTTP):');
+  const result = {};
+  for (const [name, verify, tokens] of [
+    ['latchkeyFresh', (t) => verifier.verify(t), fresh],
+    ['joseFresh', jose, fresh],
+    ['latchkeyReused', (t) => verifier.verify(t), [reused]],
+    ['joseReused', jose, [reused]],
+  ]) {
+    result[name] = await rate(verify, tokens);
+    console.log(`  ${name.padEnd(15)} ${String(result[name]).padStart(9)}/s`);
+  }
+  await verifier.close();
+  console.log(`  fresh tokens: @latchkey/node ${(result.latchkeyFresh / result.joseFresh).toFixed(2)}x jose`);
+  return result;
 }
 
 /** One autocannon run; `tokens` is one token (reused) or a pool cycled one per request (fresh). */

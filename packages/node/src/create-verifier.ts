@@ -116,6 +116,13 @@ export interface Verifier {
 }
 
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+
+/** RFC 6749 §3.3: space-delimited; stray spaces make no empty scope. */
+function scopesOf(scope: string): string[] {
+  if (scope === '') return [];
+  const parts = scope.split(' ');
+  return parts.includes('') ? parts.filter((s) => s !== '') : parts;
+}
 const FORGET_EVERY_MS = 60_000;
 
 interface CacheEntry {
@@ -262,19 +269,21 @@ class LatchkeyVerifier implements Verifier {
     if (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string')))
       throw new InvalidTokenError('claim_invalid');
     const scopeText = scope ?? '';
+    // One identity object is shared by every request bearing the token (it is cached),
+    // so it is frozen rather than copied; the parsed payload is ours to freeze in place.
     return Object.freeze({
       sub,
       sid: sid ?? null,
-      roles: Object.freeze([...((roles as string[] | undefined) ?? [])]),
+      roles: Object.freeze((roles as string[] | undefined) ?? []),
       tenant_id: typeof tenant_id === 'string' ? tenant_id : null,
       scope: scopeText,
-      scopes: Object.freeze(scopeText.split(' ').filter((s) => s !== '')),
+      scopes: Object.freeze(scopesOf(scopeText)),
       client_id,
       jti,
       iat: iat as number,
       exp: exp as number,
       name: typeof name === 'string' ? name : null,
-      claims: Object.freeze({ ...payload }),
+      claims: Object.freeze(payload),
     });
   }
 

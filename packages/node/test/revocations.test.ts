@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../server/test/support/client.js';
 import { startTestServer, type TestServer } from '../../server/test/support/server.js';
@@ -139,6 +140,30 @@ describe('following the revocation feed', () => {
     await call(server.url, 'POST', '/auth/logout', { bearer: ana.access_token });
     expect(await within(2000, () => revoked(verifier, ana.access_token))).not.toBeNull();
     expect(requests.filter((r) => r === '/revocations/stream')).toHaveLength(1);
+  });
+
+  it('closes at once, even while a catch-up request to the feed hangs', async () => {
+    // A server that accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const verifier = createVerifier({
+        issuer: server.url,
+        audience: server.url,
+        revocations: { follow: true, accessToken: feedToken, url: `http://127.0.0.1:${port}/revocations` },
+      });
+      expect(await within(2000, () => sockets.length > 0)).not.toBeNull();
+      const outcome = await Promise.race([
+        verifier.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 2000)),
+      ]);
+      expect(outcome).toBe('closed');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('refuses to follow the feed without a token to read it', () => {

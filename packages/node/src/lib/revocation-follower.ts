@@ -1,6 +1,6 @@
 import type { RevocationRule } from '../errors.js';
 import type { RevocationEvent } from './denylist.js';
-import { fetchJson, HttpStatusError, type FetchLike } from './fetch.js';
+import { fetchJson, HttpStatusError, linkedSignal, type FetchLike } from './fetch.js';
 import { SseParser, type ServerSentEvent } from './sse.js';
 
 export interface FollowerOptions {
@@ -57,7 +57,10 @@ export class RevocationFollower {
   private settleFirstAttempt!: () => void;
   private settleFirstSync!: () => void;
   private closed = false;
-  private abort: AbortController | null = null;
+  /** Aborted by close(): ends whatever request is in flight. */
+  private readonly closer = new AbortController();
+  /** Cancels the event stream being read, if any. */
+  private stopStream: (() => void) | null = null;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
 
@@ -74,7 +77,8 @@ export class RevocationFollower {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.abort?.abort();
+    this.closer.abort();
+    this.stopStream?.();
     this.wake?.();
     await this.loop;
   }
@@ -98,6 +102,7 @@ export class RevocationFollower {
       try {
         await this.catchUp();
         failures = 0;
+        if (this.closed) break;
         if (this.transport === 'poll') {
           await this.sleep(this.options.pollIntervalMs);
           continue;
@@ -140,7 +145,10 @@ export class RevocationFollower {
     const headers = await this.headers();
     for (let page = 0; page < MAX_PAGES_PER_CATCH_UP && !this.closed; page++) {
       const url = this.cursor === null ? this.options.url : `${this.options.url}?after=${encodeURIComponent(this.cursor)}`;
-      const body = (await fetchJson(this.options.fetch, url, headers, this.options.timeoutMs)) as { events?: unknown; next?: unknown };
+      const body = (await fetchJson(this.options.fetch, url, headers, this.options.timeoutMs, this.closer.signal)) as {
+        events?: unknown;
+        next?: unknown;
+      };
       if (!Array.isArray(body.events)) throw new Error(`${this.options.url} did not answer a revocation page`);
       for (const raw of body.events) this.apply(raw);
       if (typeof body.next === 'string' && body.next !== '') this.cursor = body.next;
@@ -154,14 +162,15 @@ export class RevocationFollower {
 
   /** Holds the event stream open until it ends, fails or goes silent. */
   private async stream(): Promise<void> {
-    const abort = new AbortController();
-    this.abort = abort;
     const headers: Record<string, string> = { ...(await this.headers()), accept: 'text/event-stream' };
     if (this.cursor !== null) headers['last-event-id'] = this.cursor;
-    const opening = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    // Aborted by close(), by a slow opening, or by the watchdog when heartbeats stop.
+    const link = linkedSignal(null, this.closer.signal);
+    const opening = setTimeout(link.abort, this.options.timeoutMs);
     let watchdog: NodeJS.Timeout | undefined;
     try {
-      const response = await this.options.fetch(`${this.options.url}/stream`, { headers, signal: abort.signal, redirect: 'error' });
+      if (this.closed) return;
+      const response = await this.options.fetch(`${this.options.url}/stream`, { headers, signal: link.signal, redirect: 'error' });
       clearTimeout(opening);
       const type = response.headers.get('content-type') ?? '';
       if (
@@ -179,27 +188,40 @@ export class RevocationFollower {
       }
       this.connected = true;
       this.contact();
+      // The body is read and cancelled through its reader: an aborted signal does not
+      // always reach a response body already being read (undici in Node 20).
+      const reader = response.body.getReader();
+      let silent = false;
+      const stop = () => void reader.cancel().catch(() => {});
+      this.stopStream = stop;
       watchdog = setInterval(
         () => {
-          if (this.options.now() - this.lastContact > this.options.heartbeatTimeoutMs) abort.abort();
+          if (this.options.now() - this.lastContact > this.options.heartbeatTimeoutMs) {
+            silent = true;
+            stop();
+          }
         },
         Math.min(1000, this.options.heartbeatTimeoutMs),
       ).unref();
       const decoder = new TextDecoder();
       const parser = new SseParser((event) => this.onServerSentEvent(event));
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for (let read = await reader.read(); !read.done && !this.closed; read = await reader.read()) {
         this.contact();
-        parser.push(decoder.decode(chunk, { stream: true }));
+        parser.push(decoder.decode(read.value, { stream: true }));
       }
+      if (silent && !this.closed) throw new Error(`${this.options.url}/stream went silent`);
     } catch (error) {
       if (this.closed) return;
-      if (abort.signal.aborted) throw new Error(`${this.options.url}/stream timed out or went silent`, { cause: error });
+      if (link.signal.aborted) throw new Error(`${this.options.url}/stream timed out or went silent`, { cause: error });
       throw error;
     } finally {
       clearTimeout(opening);
       clearInterval(watchdog);
+      link.dispose();
+      // Release the connection whatever ended the loop.
+      this.stopStream?.();
+      this.stopStream = null;
       this.connected = false;
-      if (this.abort === abort) this.abort = null;
     }
   }
 
