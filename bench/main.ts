@@ -6,6 +6,7 @@
 //   --from-json FILE     render the Markdown of a saved run instead of running
 //   --rounds N --duration S --warmup S --clients N
 //   --filter TEXT        only the comparisons whose label and algorithm contain TEXT (e.g. "auth/refresh (bearer) ES256")
+//   --node-arg FLAG      a node flag for every server process (repeatable), e.g. --perf-basic-prof for `perf record`
 //   --profile NAME       run that server with --cpu-prof (latchkey, oidc-provider, better-auth); profiles in --profile-dir
 //   --latchkey-env K=V   extra environment for every Latchkey process (repeatable), for experiments
 //   --latchkey-bin FILE  run another build of the CLI (an A/B against an older commit's bin/latchkey.js)
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     'latchkey-env': { type: 'string', multiple: true },
     'latchkey-bin': { type: 'string' },
     'from-json': { type: 'string' },
+    'node-arg': { type: 'string', multiple: true },
   },
 });
 
@@ -76,7 +78,7 @@ const ctx: BenchContext = {
   latchkeyEnv: Object.fromEntries(
     (values['latchkey-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ),
-  nodeArgs: (server) => (profiled.has(server) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  nodeArgs: (server) => [...(values['node-arg'] ?? []), ...(profiled.has(server) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   filter: values.filter ?? null,
   log: (line) => console.log(line),
 };
