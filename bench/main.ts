@@ -85,6 +85,7 @@ const ctx: BenchContext = {
 
 async function run(): Promise<{ report: Report; failed: boolean }> {
   const startedAt = new Date();
+  const loadAverageAtStart = describeMachine().loadAverage;
   const results: Report['results'] = [];
   let failed = false;
   try {
@@ -109,7 +110,10 @@ async function run(): Promise<{ report: Report; failed: boolean }> {
     durationMs: ctx.durationMs,
     rounds: ctx.rounds,
   };
-  return { report: { startedAt: startedAt.toISOString(), smoke, machine: describeMachine(), settings, results }, failed };
+  return {
+    report: { startedAt: startedAt.toISOString(), smoke, machine: { ...describeMachine(), loadAverageAtStart }, settings, results },
+    failed,
+  };
 }
 
 // --from-json re-renders the Markdown of a saved run (e.g. after editing bench/report-notes.md).

@@ -11,6 +11,8 @@ export interface Machine {
   os: string;
   node: string;
   loadAverage: number[];
+  /** When the run began (the other figure is at its end). */
+  loadAverageAtStart?: number[];
 }
 
 export function describeMachine(): Machine {
@@ -166,6 +168,7 @@ export function renderReport(report: Report): string {
         ['memory', `${m.memoryGiB} GiB`],
         ['OS', m.os],
         ['Node', m.node],
+        ...(m.loadAverageAtStart ? [['load average at the start (1, 5, 15 min)', m.loadAverageAtStart.join(', ')]] : []),
         ['load average at the end (1, 5, 15 min)', m.loadAverage.join(', ')],
       ],
     ),
