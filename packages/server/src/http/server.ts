@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import secureJson from 'secure-json-parse';
 import type { Latchkey } from '../app.js';
 import type { Health } from '../ports.js';
@@ -49,6 +50,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  closeQuietConnectionsOnShutdown(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -102,4 +104,34 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
   await app.register(pagesRoutes(latchkey));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/**
+ * Graceful shutdown that does not wait on connections with nothing in flight. Node's
+ * closeIdleConnections() (what Fastify calls) leaves alone a connection that has not sent
+ * its first request yet, such as a browser's preconnect or a client that aborted before
+ * writing; server.close() then waits for the headers timeout (a minute). Requests in
+ * flight still finish; their connection closes once the last answer is written.
+ */
+function closeQuietConnectionsOnShutdown(app: HttpServer): void {
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+  app.server.on('connection', (socket: Socket) => {
+    if (closing) return void socket.destroy();
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (closing && left === 0) socket.destroySoon();
+    });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const [socket, count] of inFlight) if (count === 0) socket.destroy();
+  });
 }
