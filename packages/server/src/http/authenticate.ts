@@ -32,7 +32,9 @@ export function credentialFrom(request: FastifyRequest): { token: string; transp
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    if (!match) throw new Unauthorized('The Authorization header must be "Bearer <token>".', true);
+    // RFC 6750 §3.1: another scheme (Basic, ...) is no token at all, so no error code in the
+    // challenge; a Bearer header whose token is malformed was a token, and an invalid one.
+    if (!match) throw new Unauthorized('The Authorization header must be "Bearer <token>".', /^Bearer(\s|$)/i.test(header));
     return { token: match[1]!, transport: 'bearer' };
   }
   const cookie = request.cookies[ACCESS_COOKIE];

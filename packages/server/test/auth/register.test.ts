@@ -93,7 +93,7 @@ describe('POST /auth/register', () => {
     });
 
     it('refuses the most common passwords, in any letter case, with 400 weak_password', async () => {
-      for (const password of ['password', '12345678', 'iloveyou', 'QwertyUIOP']) {
+      for (const password of ['password', '12345678', 'iloveyou', 'QwertyUIOP', 'password123', 'Password123', 'qwerty123', 'Passw0rd']) {
         const res = await register({ email: uniqueEmail(), password, name: 'Common' });
         expect(res.status, password).toBe(400);
         expect(res.body).toEqual(contractError('weak_password'));

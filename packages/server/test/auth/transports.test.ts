@@ -39,12 +39,23 @@ describe('the bearer transport', () => {
     expect(late.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);
   });
 
-  it('refuses a non-Bearer Authorization header with 401', async () => {
-    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b']) {
+  it('refuses a non-Bearer Authorization header with 401, naming an error only when a Bearer token was sent', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['Basic dXNlcjpwYXNz', false],
+      ['Digest username="a"', false],
+      ['Bearer', true],
+      ['Bearer a b', true],
+    ];
+    for (const [authorization, tokenSent] of cases) {
       const res = await call(server.url, 'GET', '/auth/session', { headers: { authorization } });
       expect(res.status, authorization).toBe(401);
       expect(res.body).toEqual(contractError('unauthorized'));
-      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+      // RFC 6750 §3.1: no error code when the request carried no bearer token at all.
+      expect(res.headers.get('www-authenticate'), authorization).toBe(
+        tokenSent
+          ? 'Bearer realm="latchkey", error="invalid_token", error_description="The access token is invalid"'
+          : 'Bearer realm="latchkey"',
+      );
     }
   });
 

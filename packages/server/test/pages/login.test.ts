@@ -177,7 +177,11 @@ describeInChromium('the sign-in page', () => {
     const setup = await call(server.url, 'POST', '/auth/mfa/totp/setup', { jar, csrf: true });
     expect(setup.status).toBe(200);
     const totp = new TOTP({ secret: setup.body.secret, digits: 6, period: 30, algorithm: 'SHA1' });
-    const enable = await call(server.url, 'POST', '/auth/mfa/totp/enable', { jar, csrf: true, body: { code: totp.generate() } });
+    const enable = await call(server.url, 'POST', '/auth/mfa/totp/enable', {
+      jar,
+      csrf: true,
+      body: { code: totp.generate({ timestamp: server.clock.now() }) },
+    });
     expect(enable.status).toBe(200);
 
     const context = await browser.newContext();
