@@ -13,13 +13,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_APIS = /^\/(auth|admin)\//;
 
 /**
- * onRequest hook: an unsafe request to a JSON API with a form content type and no
+ * For an onRequest hook: an unsafe request to a JSON API with a form content type and no
  * `X-CSRF-Token` matching the csrf cookie is a forged form post when it carries a session
  * cookie, or when the browser says it came from another origin (`Sec-Fetch-Site`, Fetch
  * Metadata). Refuse it as `403 csrf_failed` (API.md "Transports") before anything else
  * looks at it, rather than letting body parsing answer 415 first.
  */
-export async function refuseForgedFormPosts(request: FastifyRequest): Promise<void> {
+export function refuseForgedFormPosts(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return;
   const type = request.headers['content-type'];
   if (typeof type !== 'string' || !FORM_TYPES.test(type) || !JSON_APIS.test(request.url)) return;

@@ -73,6 +73,30 @@ describe('X-Request-ID', () => {
   });
 });
 
+describe('security headers', () => {
+  it('are on every response: success, core and framework errors, unknown routes, pages', async () => {
+    const expected = {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+    };
+    const requests: Array<[string, string, Record<string, unknown>]> = [
+      ['GET', '/healthz', {}],
+      ['GET', '/auth/session', {}],
+      ['POST', '/auth/login', { body: '{not json', headers: { 'content-type': 'application/json' } }],
+      ['GET', '/no/such/route', {}],
+      ['GET', '/login', {}],
+    ];
+    for (const [method, path, init] of requests) {
+      const res = await raw(method, path, init);
+      for (const [name, value] of Object.entries(expected)) expect(res.headers.get(name), `${method} ${path} ${name}`).toBe(value);
+    }
+  });
+});
+
 describe('content types', () => {
   const good = () => JSON.stringify({ email: uniqueEmail('ct'), password: PASSWORD, name: 'Content Type' });
 
