@@ -181,8 +181,17 @@ export class OAuthError extends AuthError {
     readonly status: 400 | 401 | 403 = 400,
     debug?: string,
   ) {
-    super(description, debug);
+    super(oauthErrorDescription(description), debug);
   }
+}
+
+/**
+ * RFC 6749 §4.1.2.1 and §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E,
+ * and descriptions may quote what the caller sent: a double quote becomes a single one,
+ * anything else outside the set a question mark.
+ */
+export function oauthErrorDescription(text: string): string {
+  return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
 }
 /** RFC 6749 §5.2: 401; the edge adds a `WWW-Authenticate: Basic` challenge. */
 export class InvalidClient extends AuthError {

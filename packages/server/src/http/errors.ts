@@ -11,7 +11,7 @@ function bearerChallenge(error: Unauthorized): string {
 }
 
 /** Maps Fastify's own 4xx errors (parsing, validation, limits) to the contract's shape. */
-function frameworkError(error: FastifyError): { status: number; description: string } | null {
+function frameworkError(error: FastifyError, url: string): { status: number; description: string } | null {
   if (error.validation) {
     const first = error.validation[0];
     const where = first?.instancePath
@@ -26,10 +26,12 @@ function frameworkError(error: FastifyError): { status: number; description: str
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      // RFC 6749 §5.2: the OAuth endpoints answer a body that is not a form with 400 invalid_request.
+      return url.startsWith('/oauth2/')
+        ? { status: 400, description: 'The body must be application/x-www-form-urlencoded.' }
+        : { status: 415, description: 'Unsupported content type; send application/json.' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? { status: 415, description: 'Unsupported content type; send application/json.' }
-        : { status: 400, description: 'Invalid Content-Length.' };
+      return { status: 400, description: 'Invalid Content-Length.' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, description: 'The request body is too large.' };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -64,7 +66,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendError(reply, error.status, error.code, error.description ?? error.code, error.extra);
     }
-    const mapped = frameworkError(error);
+    const mapped = frameworkError(error, request.url);
     if (mapped) return sendError(reply, mapped.status, 'invalid_request', mapped.description);
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, 500, 'server_error', 'An unexpected error occurred.');

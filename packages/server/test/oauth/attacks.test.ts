@@ -178,12 +178,20 @@ describe('redirect URI manipulation (RFC 9700 §4.1)', () => {
     expectInvalidGrant(await exchange(code, pkce.verifier, ['app', appSecret], 'https://app.example.com/cb?tenant=1'));
   });
 
-  it('never redirects for an unknown client or a missing redirect_uri with several registered', async () => {
+  it('never redirects for an unknown client, a missing redirect_uri with several registered, or a missing one in an OpenID request', async () => {
     const cases: Array<Record<string, string>> = [
       { client_id: 'nobody', redirect_uri: EVIL, response_type: 'code' },
       { client_id: 'app', response_type: 'code', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' },
       { redirect_uri: APP, response_type: 'code' },
     ];
+    // OIDC Core §3.1.2.1: an OpenID request must name its redirect_uri even when one is registered.
+    cases.push({
+      client_id: 'spa',
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
     for (const params of cases) {
       const res = await navigate(server, authorizeUrl(server, params), { jar, accept: 'application/json' });
       expect(res.status).toBe(400);

@@ -124,6 +124,26 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     });
     expect(json.status).toBe(400);
     expect(json.body.error).toBe('invalid_request');
+    for (const type of ['text/plain', undefined]) {
+      const res = await fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: type ? { 'content-type': type } : {},
+        body: new TextEncoder().encode('grant_type=client_credentials'),
+      });
+      expect(res.status, String(type)).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'invalid_request',
+        error_description: 'The body must be application/x-www-form-urlencoded.',
+      });
+    }
+  });
+
+  it('keeps error_description within the characters RFC 6749 §5.2 allows, even when it quotes the request', async () => {
+    for (const grant of ['"x\\', 'client_credentials\u0000', 'ünïcode\n']) {
+      const res = await tokenRequest(server, { grant_type: grant }, { basic: ['machine', machineSecret] });
+      expectOAuthError(res, 400, 'unsupported_grant_type');
+      expect(res.body.error_description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
+    }
   });
 
   it('answers invalid_grant with 400 for codes and refresh tokens it does not know', async () => {
@@ -215,8 +235,19 @@ describe('client-credentials tokens', () => {
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     }
     const info = await fetch(`${server.url}/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
-    expect(info.status).toBe(401);
-    expect(await info.json()).toMatchObject({ error: 'invalid_token' });
+    // Valid, but it names no person: RFC 6750 §3.1 insufficient_scope, as a person's token without openid.
+    expect(info.status).toBe(403);
+    expect(info.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(await info.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('UserInfo without any bearer token: 401 unauthorized and a challenge naming no error (RFC 6750 §3.1)', async () => {
+    for (const headers of [{}, { authorization: 'Basic bWFjaGluZTp4' }] as Array<Record<string, string>>) {
+      const res = await fetch(`${server.url}/oauth2/userinfo`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="latchkey"');
+      expect(await res.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer access token is required.' });
+    }
   });
 
   it('a person’s token is refused where a client token is needed', async () => {

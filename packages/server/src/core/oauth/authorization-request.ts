@@ -130,6 +130,9 @@ export async function parseAuthorizationRequest(
     // RFC 6749 §3.3: a pre-defined default; an OpenID request must say so itself.
     scopes = client.scopes.filter((s) => s !== 'openid');
   }
+  // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request, even with one
+  // registered; RFC 6749 §4.1.2.1: a missing one is told to the person, not redirected to.
+  if (scopes.includes('openid') && !redirectUriGiven) return page('The redirect_uri parameter is required in an OpenID Connect request.');
 
   // RFC 7636 §4.3 and RFC 9700 §2.1.1: S256 only; `plain` (also the default method) is refused.
   const challenge = params.code_challenge ?? null;

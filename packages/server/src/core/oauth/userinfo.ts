@@ -1,6 +1,8 @@
 import type { CoreDeps } from '../deps.js';
 import { OAuthError } from '../errors.js';
-import type { Authenticated } from '../sessions/authenticate.js';
+import { authenticateAccessToken, type Authenticated, type AuthenticateDeps } from '../sessions/authenticate.js';
+import { isUserClaims } from '../tokens/access-token.js';
+import { authenticateClientAccessToken, type AuthenticateClientTokenDeps } from './client-token.js';
 import { profileClaims } from './id-token.js';
 import { hasScope } from './scope.js';
 
@@ -13,4 +15,25 @@ export async function userInfo(deps: Pick<CoreDeps, 'users'>, auth: Authenticate
   const user = await deps.users.findById(auth.session.userId);
   if (!user) throw new OAuthError('invalid_token', 'The access token is invalid.', 401, 'user gone');
   return { sub: user.id, ...profileClaims(user, auth.claims.scope) };
+}
+
+/**
+ * UserInfo for a bearer token: a person's token gets their claims; a valid client-credentials
+ * token names no person, so it lacks the scope this resource needs (RFC 6750 §3.1
+ * `insufficient_scope`, 403) rather than being invalid.
+ */
+export async function userInfoForToken(
+  deps: Pick<CoreDeps, 'users'> & AuthenticateDeps & AuthenticateClientTokenDeps,
+  token: string,
+): Promise<Record<string, unknown>> {
+  const verified = await deps.verifier.verifyAny(token);
+  if (verified.ok && !isUserClaims(verified.claims)) {
+    await authenticateClientAccessToken(deps, token); // a revoked client token stays invalid_token
+    throw new OAuthError(
+      'insufficient_scope',
+      'A client credentials token names no person; UserInfo needs a token with scope openid.',
+      403,
+    );
+  }
+  return userInfo(deps, await authenticateAccessToken(deps, token));
 }

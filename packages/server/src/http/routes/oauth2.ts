@@ -13,7 +13,7 @@ import { exchange } from '../../core/oauth/grants/index.js';
 import { introspect } from '../../core/oauth/introspect.js';
 import { revokeToken } from '../../core/oauth/revoke.js';
 import { parseScope } from '../../core/oauth/scope.js';
-import { userInfo } from '../../core/oauth/userinfo.js';
+import { userInfoForToken } from '../../core/oauth/userinfo.js';
 import { authenticateAccessToken } from '../../core/sessions/authenticate.js';
 import { csrfMatches, csrfTokenFor } from '../../core/sessions/csrf.js';
 import type { ClientRecord, SessionRecord } from '../../ports.js';
@@ -272,11 +272,11 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
       // RFC 6750 §2.1: the token comes in the Authorization header only (API.md "Transports").
       const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(request.headers.authorization ?? '');
       if (!match) {
-        reply.header('www-authenticate', 'Bearer realm="latchkey"');
-        throw new OAuthError('invalid_token', 'A bearer access token is required.', 401);
+        // RFC 6750 §3.1: no token, no error code in the challenge; the body is API.md's `unauthorized`.
+        throw new Unauthorized('A bearer access token is required.', /^Bearer(\s|$)/i.test(request.headers.authorization ?? ''));
       }
       try {
-        return await userInfo(deps, await authenticateAccessToken(deps, match[1]!));
+        return await userInfoForToken(deps, match[1]!);
       } catch (error) {
         if (error instanceof Unauthorized) {
           reply.header('www-authenticate', 'Bearer realm="latchkey", error="invalid_token"');
