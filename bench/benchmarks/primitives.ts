@@ -179,7 +179,7 @@ export const primitivesBenchmark: Benchmark = {
     rows.push(
       row(
         healthz!,
-        'what every Latchkey request costs before any work: routing, two request log lines, security headers, request id, metrics',
+        'what every Latchkey request costs before any work: routing, the access-log line, security headers, request id, metrics',
       ),
     );
     return rows;
