@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import secureJson from 'secure-json-parse';
@@ -67,7 +67,7 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
     clientErrorHandler,
     return503OnClosing: true,
     // One access-log line per request, written in onResponse below, instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   closeQuietConnectionsOnShutdown(app);
@@ -82,7 +82,8 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
     latchkey.metrics.requestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
     request.log.info(
       {
-        req: { method: request.method, url: request.url, remoteAddress: request.ip },
+        req: { method: request.method, url: request.url },
+        ip: request.ip,
         res: { statusCode: reply.statusCode },
         responseTime: reply.elapsedTime,
       },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLatchkey, type Latchkey } from '../../src/app.js';
+import { createLatchkey, type Latchkey, type LatchkeyOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 
@@ -39,7 +39,10 @@ export interface TestServer {
  * A real Latchkey on loopback with a random port, a fresh SQLite database in a temp
  * directory (or `LATCHKEY_DATABASE_URL` from `env`), and a movable clock.
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { clock?: TestClock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { clock?: TestClock; logger?: LatchkeyOptions['logger'] } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -56,7 +59,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     dir,
   );
   const clock = options.clock ?? new TestClock();
-  const latchkey = await createLatchkey(config, { clock, timers: false });
+  const latchkey = await createLatchkey(config, { clock, timers: false, logger: options.logger });
   const app = await buildHttpServer(latchkey);
   await app.listen({ port, host: '127.0.0.1' });
   return {
