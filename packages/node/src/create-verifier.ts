@@ -1,6 +1,6 @@
 import { InvalidTokenError, TokenExpiredError, TokenNotYetValidError, TokenRevokedError, VerifierUnavailableError } from './errors.js';
 import type { Identity } from './identity.js';
-import { decodePayload, parseCompactJws, verifySignature } from './jws.js';
+import { decodePayload, parseCompactJws, verifySignatureOffLoop } from './jws.js';
 import { Denylist } from './lib/denylist.js';
 import type { FetchLike } from './lib/fetch.js';
 import { KeySet, PUBLIC_ALGORITHMS, type PublicAlgorithm, type VerificationKey } from './lib/key-set.js';
@@ -233,11 +233,15 @@ class LatchkeyVerifier implements Verifier {
     // Checked before any key fetch, so a foreign token never makes us call the issuer.
     if (payload.iss !== this.issuer) throw new InvalidTokenError('issuer_invalid');
     const key = this.keys.get(kid);
-    const finish = (key: VerificationKey | undefined): Identity => {
+    const finish = (key: VerificationKey | undefined): Identity | Promise<Identity> => {
       if (key === undefined) throw new InvalidTokenError('key_unknown');
       // The algorithm is the key's; a header naming another one is refused (RFC 8725 §3.1).
       if (parsed.header.alg !== key.alg) throw new InvalidTokenError('algorithm_mismatch');
-      if (!verifySignature(key.alg, key.key, parsed.signingInput, parsed.signature)) throw new InvalidTokenError('signature_invalid');
+      const valid = verifySignatureOffLoop(key.alg, key.key, parsed.signingInput, parsed.signature);
+      return valid instanceof Promise ? valid.then((ok) => accept(key, ok)) : accept(key, valid);
+    };
+    const accept = (key: VerificationKey, valid: boolean): Identity => {
+      if (!valid) throw new InvalidTokenError('signature_invalid');
       const identity = this.claims(payload);
       const at = this.now();
       const until = (identity.exp + this.tolerance) * 1000;

@@ -120,3 +120,24 @@ export function decodePayload(payloadB64: string): Record<string, unknown> | nul
     return null;
   }
 }
+
+/**
+ * RS256 verification on libuv's thread pool (node:crypto's callback form): an RSA check
+ * costs tens of microseconds, which a busy event loop hands to another core. Other
+ * algorithms verify inline (an ECDSA or EdDSA check costs less than the hand-off).
+ */
+export function verifySignatureOffLoop(
+  alg: JwsAlgorithm,
+  key: KeyObject,
+  signingInput: string,
+  signature: Buffer,
+): Promise<boolean> | boolean {
+  if (alg !== 'RS256') return verifySignature(alg, key, signingInput, signature);
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify('sha256', Buffer.from(signingInput, 'latin1'), key, signature, (error, ok) => resolve(error === null && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
