@@ -125,6 +125,12 @@ export function decodePayload(payloadB64: string): Record<string, unknown> | nul
  * RS256 verification on libuv's thread pool (node:crypto's callback form): an RSA check
  * costs tens of microseconds, which a busy event loop hands to another core. Other
  * algorithms verify inline (an ECDSA or EdDSA check costs less than the hand-off).
+ *
+ * @example
+ * ```ts
+ * const parsed = parseCompactJws(token)!;
+ * const ok = await verifySignatureOffLoop('RS256', key, parsed.signingInput, parsed.signature);
+ * ```
  */
 export function verifySignatureOffLoop(
   alg: JwsAlgorithm,
