@@ -30,15 +30,21 @@ export function requestContext(request: FastifyRequest): RequestContext {
  */
 export function credentialFrom(request: FastifyRequest): { token: string; transport: Transport } | null {
   const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    // RFC 6750 §3.1: another scheme (Basic, ...) is no token at all, so no error code in the
-    // challenge; a Bearer header whose token is malformed was a token, and an invalid one.
-    if (!match) throw new Unauthorized('The Authorization header must be "Bearer <token>".', /^Bearer(\s|$)/i.test(header));
-    return { token: match[1]!, transport: 'bearer' };
-  }
+  if (header !== undefined) return { token: bearerToken(header), transport: 'bearer' };
   const cookie = request.cookies[ACCESS_COOKIE];
   return cookie ? { token: cookie, transport: 'cookie' } : null;
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), else
+ * `Unauthorized`. RFC 6750 §3.1: another scheme (Basic, ...) or no header is no token at
+ * all, so the challenge names no error; a Bearer header whose token is malformed was a
+ * token, and an invalid one.
+ */
+export function bearerToken(header: string, description = 'The Authorization header must be "Bearer <token>".'): string {
+  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+  if (!match) throw new Unauthorized(description, /^Bearer(\s|$)/i.test(header));
+  return match[1]!;
 }
 
 /** True when the X-CSRF-Token header equals the csrf cookie. */

@@ -162,9 +162,11 @@ function closeQuietConnectionsOnShutdown(app: HttpServer): void {
     const socket = request.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
     response.once('close', () => {
-      const left = (inFlight.get(socket) ?? 1) - 1;
-      inFlight.set(socket, left);
-      if (closing && left === 0) socket.destroySoon();
+      const count = inFlight.get(socket);
+      // A connection that closed first (client gone mid-answer) is already forgotten.
+      if (count === undefined) return;
+      inFlight.set(socket, count - 1);
+      if (closing && count === 1) socket.destroySoon();
     });
   });
   app.addHook('preClose', async () => {

@@ -1,7 +1,6 @@
 import type { CoreDeps } from '../deps.js';
-import { OAuthError } from '../errors.js';
+import { OAuthError, Unauthorized } from '../errors.js';
 import { authenticateAccessToken, type Authenticated, type AuthenticateDeps } from '../sessions/authenticate.js';
-import { isUserClaims } from '../tokens/access-token.js';
 import { authenticateClientAccessToken, type AuthenticateClientTokenDeps } from './client-token.js';
 import { profileClaims } from './id-token.js';
 import { hasScope } from './scope.js';
@@ -26,8 +25,11 @@ export async function userInfoForToken(
   deps: Pick<CoreDeps, 'users'> & AuthenticateDeps & AuthenticateClientTokenDeps,
   token: string,
 ): Promise<Record<string, unknown>> {
-  const verified = await deps.verifier.verifyAny(token);
-  if (verified.ok && !isUserClaims(verified.claims)) {
+  let auth: Authenticated;
+  try {
+    auth = await authenticateAccessToken(deps, token);
+  } catch (error) {
+    if (!(error instanceof Unauthorized) || error.debug !== 'not_user_token') throw error;
     await authenticateClientAccessToken(deps, token); // a revoked client token stays invalid_token
     throw new OAuthError(
       'insufficient_scope',
@@ -35,5 +37,5 @@ export async function userInfoForToken(
       403,
     );
   }
-  return userInfo(deps, await authenticateAccessToken(deps, token));
+  return userInfo(deps, auth);
 }

@@ -17,7 +17,7 @@ import { userInfoForToken } from '../../core/oauth/userinfo.js';
 import { authenticateAccessToken } from '../../core/sessions/authenticate.js';
 import { csrfMatches, csrfTokenFor } from '../../core/sessions/csrf.js';
 import type { ClientRecord, SessionRecord } from '../../ports.js';
-import { authenticator, requestContext, requireRole } from '../authenticate.js';
+import { authenticator, bearerToken, requestContext, requireRole } from '../authenticate.js';
 import { ACCESS_COOKIE } from '../cookies.js';
 import { errors } from '../schemas.js';
 import { iso } from '../views.js';
@@ -270,13 +270,9 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
 
     const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
       // RFC 6750 §2.1: the token comes in the Authorization header only (API.md "Transports").
-      const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(request.headers.authorization ?? '');
-      if (!match) {
-        // RFC 6750 §3.1: no token, no error code in the challenge; the body is API.md's `unauthorized`.
-        throw new Unauthorized('A bearer access token is required.', /^Bearer(\s|$)/i.test(request.headers.authorization ?? ''));
-      }
+      const token = bearerToken(request.headers.authorization ?? '', 'A bearer access token is required.');
       try {
-        return await userInfoForToken(deps, match[1]!);
+        return await userInfoForToken(deps, token);
       } catch (error) {
         if (error instanceof Unauthorized) {
           reply.header('www-authenticate', 'Bearer realm="latchkey", error="invalid_token"');
