@@ -9,7 +9,7 @@ import type { BenchContext } from '../lib/context.js';
 import { rawRequest } from '../lib/http1.js';
 import { migrate, startLatchkey } from '../lib/latchkey.js';
 import type { VirtualClient } from '../lib/load.js';
-import { freePort, startServer } from '../lib/process.js';
+import { startServer } from '../lib/process.js';
 import { emptyRow, type Benchmark, type Row } from '../lib/result.js';
 import { seedFillerSessions } from '../lib/seed.js';
 
@@ -153,16 +153,14 @@ export const primitivesBenchmark: Benchmark = {
       served(
         'bare node:http server (fixed JSON answer)',
         async (c) => {
-          const port = await freePort();
           const dataDir = mkdtempSync(join(c.tmp, 'bare-'));
-          return startServer({
+          return startServer((port) => ({
             name: 'bare-http',
             script: join(c.build, 'servers', 'bare-http.js'),
             env: { NODE_ENV: 'production', PORT: String(port) },
-            port,
             logFile: join(dataDir, 'server.log'),
             readyPath: '/',
-          });
+          }));
         },
         async (c) => bareClients(c),
       ),

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonField, type VirtualClient } from './load.js';
 import { formRequest, jsonRequest, once } from './http1.js';
-import { freePort, startServer, type ServerProcess } from './process.js';
+import { startServer, type ServerProcess } from './process.js';
 import type { BenchContext } from './context.js';
 
 export const BENCH_EMAIL = 'bench@latchkey.example';
@@ -57,19 +57,18 @@ export async function startLatchkey(
   options: { alg: string; name?: string; dataDir?: string; databaseUrl?: string },
 ): Promise<LatchkeyServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(ctx.tmp, 'latchkey-'));
-  const port = await freePort();
-  const env = latchkeyEnv(ctx, port, dataDir, options.alg, options.databaseUrl);
-  const server = await startServer({
+  const envFor = (port: number) => latchkeyEnv(ctx, port, dataDir, options.alg, options.databaseUrl);
+  const server = await startServer((port) => ({
     name: options.name ?? `latchkey-${options.alg}`,
     script: ctx.latchkeyBin,
     args: ['serve'],
-    env,
-    port,
+    env: envFor(port),
     logFile: join(dataDir, 'server.log'),
     readyPath: '/readyz',
     nodeArgs: ctx.nodeArgs('latchkey'),
-  });
-  await register(port);
+  }));
+  await register(server.port);
+  const env = envFor(server.port);
   return { ...server, env, dataDir, cli: (args) => runCli(ctx, env, args) };
 }
 

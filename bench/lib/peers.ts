@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonField, type VirtualClient } from './load.js';
 import { jsonRequest, once, rawRequest } from './http1.js';
-import { freePort, startServer, type ServerProcess } from './process.js';
+import { startServer, type ServerProcess } from './process.js';
 import type { BenchContext } from './context.js';
 import { basicAuth, clientCredentialsClient, oauthRefreshClient } from './latchkey.js';
 import { CC_CLIENT, REFRESH_CLIENT, RESOURCE, SEED_PATH } from '../servers/oidc-provider-clients.js';
@@ -14,9 +14,8 @@ async function startPeer(
   env: Record<string, string>,
   readyPath: string,
 ): Promise<ServerProcess> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(ctx.tmp, `${name}-`));
-  return startServer({
+  return startServer((port) => ({
     name,
     script: join(ctx.build, 'servers', `${server}.js`),
     env: {
@@ -27,11 +26,10 @@ async function startPeer(
       LATCHKEY_BENCH_ROOT: ctx.root,
       ...env,
     },
-    port,
     logFile: join(dataDir, 'server.log'),
     readyPath,
     nodeArgs: ctx.nodeArgs(server),
-  });
+  }));
 }
 
 export function startOidcProvider(ctx: BenchContext, alg: string): Promise<ServerProcess> {

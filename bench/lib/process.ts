@@ -16,7 +16,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -51,21 +51,40 @@ function readRss(pid: number): number {
   }
 }
 
-/**
- * Starts a server in its own process, output to a log file (as a deployment would; a
- * pipe would make this process pay for reading it), and waits until `readyPath` answers
- * 2xx on loopback.
- */
-export async function startServer(options: {
+export interface ServerSpec {
   name: string;
   script: string;
   args?: string[];
   env: Record<string, string>;
-  port: number;
   logFile: string;
   readyPath: string;
   nodeArgs?: string[];
-}): Promise<ServerProcess> {
+}
+
+/** Port races with other processes on the machine (parallel test files) this many times at most. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Starts a server in its own process on a free loopback port, output to a log file (as a
+ * deployment would; a pipe would make this process pay for reading it), and waits until
+ * `readyPath` answers 2xx. `spec` is given the port. A port is free when probed but may be
+ * taken by another process before the server binds it: then the server exits with
+ * EADDRINUSE and is started again on another port.
+ */
+export async function startServer(spec: (port: number) => ServerSpec): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort(), spec);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn(port: number, spec: (port: number) => ServerSpec): Promise<ServerProcess> {
+  const options = { ...spec(port), port };
   const log = openSync(options.logFile, 'w');
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
@@ -82,8 +101,11 @@ export async function startServer(options: {
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}):\n${logTail()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = logTail();
+      const message = `${options.name} exited (${child.exitCode ?? child.signalCode}):\n${tail}`;
+      throw tail.includes('EADDRINUSE') ? new PortTaken(message) : new Error(message);
+    }
     try {
       const response = await once(options.port, rawRequest('GET', options.readyPath, {}));
       if (response.status >= 200 && response.status < 300) break;
