@@ -43,8 +43,22 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: { clock?: TestClock; logger?: LatchkeyOptions['logger'] } = {},
 ): Promise<TestServer> {
+  // A probed port can be taken by another test file's process before we bind it: try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort(), env, options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw error;
+    }
+  }
+}
+
+async function startOn(
+  port: number,
+  env: Record<string, string>,
+  options: { clock?: TestClock; logger?: LatchkeyOptions['logger'] },
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
-  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig(
     {
@@ -61,16 +75,16 @@ export async function startTestServer(
   const clock = options.clock ?? new TestClock();
   const latchkey = await createLatchkey(config, { clock, timers: false, logger: options.logger });
   const app = await buildHttpServer(latchkey);
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    url,
-    app,
-    latchkey,
-    clock,
-    async close() {
-      await app.close();
-      await latchkey.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const close = async () => {
+    await app.close();
+    await latchkey.close();
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, app, latchkey, clock, close };
 }
