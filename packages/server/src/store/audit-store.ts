@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
+import { randomHex } from '../core/random.js';
 import type { AuditSeverity, AuditStore } from '../ports.js';
 import type { AuditEventsTable, Database } from './schema.js';
+import type { GroupCommit } from './sqlite-group-commit.js';
 
 /** Ids sort by time (then randomness), so the id is also the pagination cursor. */
 function auditId(at: number): string {
-  return at.toString(36).padStart(10, '0') + randomBytes(6).toString('hex');
+  return at.toString(36).padStart(10, '0') + randomHex(6);
 }
 
 /** Rows per INSERT: 10 parameters each stays far below SQLite's and PostgreSQL's limits. */
@@ -17,7 +18,8 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-export function createAuditStore(db: Kysely<Database>): AuditStore {
+/** With `commits` (SQLite) the audit rows share the transaction of the turn's other writes. */
+export function createAuditStore(db: Kysely<Database>, commits?: GroupCommit): AuditStore {
   // Group commit: the events appended during one turn of the event loop are written by
   // one multi-row INSERT when the turn ends, and each `append` resolves only once its
   // row is stored (or rejects with its batch). Nothing that awaits an event goes on
@@ -30,10 +32,9 @@ export function createAuditStore(db: Kysely<Database>): AuditStore {
     for (let i = 0; i < batch.length; i += BATCH_ROWS) {
       const chunk = batch.slice(i, i + BATCH_ROWS);
       try {
-        await db
-          .insertInto('auditEvents')
-          .values(chunk.map((w) => w.row))
-          .execute();
+        const rows = chunk.map((w) => w.row);
+        if (commits) await commits.run((trx) => trx.insertInto('auditEvents').values(rows).execute());
+        else await db.insertInto('auditEvents').values(rows).execute();
         for (const w of chunk) w.resolve();
       } catch (error) {
         for (const w of chunk) w.reject(error);

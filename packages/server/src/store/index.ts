@@ -12,6 +12,7 @@ import { createMfaStore } from './mfa-store.js';
 import { createPasswordResetStore } from './password-reset-store.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionStore } from './session-store.js';
+import { sqliteGroupCommit } from './sqlite-group-commit.js';
 import { createUserStore } from './user-store.js';
 
 export interface Stores {
@@ -36,12 +37,14 @@ export interface Stores {
 /** Every store over one database, chosen by URL. */
 export function openStores(url: string): Stores {
   const { db, kind, health, migrationDb, close } = openDatabase(url);
+  // SQLite has one connection: the writes of one turn of the event loop share a commit.
+  const commits = kind === 'sqlite' ? sqliteGroupCommit(db) : undefined;
   return {
     kind,
     users: createUserStore(db),
-    sessions: createSessionStore(db, kind),
+    sessions: createSessionStore(db, kind, commits),
     keys: createKeyStore(db, kind),
-    audit: createAuditStore(db),
+    audit: createAuditStore(db, commits),
     revocations: createRevocationStore(db, kind),
     mfa: createMfaStore(db),
     passwordResets: createPasswordResetStore(db),

@@ -3,6 +3,7 @@ import type { EndReason } from '../core/errors.js';
 import type { NewRefreshToken, RefreshTokenRecord, SessionRecord, SessionStore, SessionType } from '../ports.js';
 import { claimOnPostgres, reissueOnPostgres } from './postgres-rotation.js';
 import type { Database, SessionsTable } from './schema.js';
+import type { GroupCommit } from './sqlite-group-commit.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return { ...row, type: row.type as SessionType, endReason: row.endReason as EndReason | null };
@@ -17,7 +18,14 @@ function insertRefreshToken(trx: Transaction<Database>, sessionId: string, t: Ne
     values (${t.id}, ${sessionId}, ${t.hash}, ${t.generation}, ${t.createdAt}, ${t.expiresAt})`.execute(trx);
 }
 
-export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite'): SessionStore {
+/**
+ * `commits` (SQLite) runs the rotations of one turn of the event loop in one transaction
+ * (sqlite-group-commit.ts); without it each rotation is a transaction of its own.
+ * PostgreSQL rotates on its pool's connections (postgres-rotation.ts).
+ */
+export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite', commits?: GroupCommit): SessionStore {
+  const write = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    commits ? commits.run(work) : db.transaction().execute(work);
   return {
     // On every login: a SQL template, as the refresh path. The columns are the record's
     // own fields (camelCase to snake_case by the CamelCasePlugin), so a field added to
@@ -43,7 +51,7 @@ export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postg
     async claimRefreshToken(change) {
       if (kind === 'postgres') return claimOnPostgres(db, change);
       const { sessionId, token, successor, now, idleExpiresAt } = change;
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const result = await sql`update sessions
           set refresh_generation = ${token.generation}, refresh_parent_id = ${token.id}, last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}
           where id = ${sessionId} and refresh_generation = ${token.generation - 1} and ended_at is null`.execute(trx);
@@ -55,7 +63,7 @@ export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postg
     async reissueRefreshToken(change) {
       if (kind === 'postgres') return reissueOnPostgres(db, change);
       const { sessionId, token, successor, now, idleExpiresAt } = change;
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const result = await sql`update sessions
           set last_used_at = ${now}, idle_expires_at = ${idleExpiresAt}
           where id = ${sessionId} and refresh_generation = ${token.generation} and refresh_parent_id = ${token.id} and ended_at is null`.execute(

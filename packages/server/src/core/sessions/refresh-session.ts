@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { NewRefreshToken, RequestContext, SessionRecord } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
+import { timeOrderedId } from '../random.js';
 import type { CoreDeps } from '../deps.js';
 import { CsrfFailed, InvalidGrant } from '../errors.js';
 import { issueAccessToken } from '../tokens/access-token.js';
@@ -69,7 +69,7 @@ export async function refreshSession(
     const idleExpiresAt = nextIdleExpiry(session, now, deps.config.idleTtl);
     const refreshToken = generateOpaqueToken(REFRESH_TOKEN_PREFIX);
     const successor: NewRefreshToken = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       hash: hashToken(refreshToken),
       generation: token.generation + 1,
       createdAt: now,

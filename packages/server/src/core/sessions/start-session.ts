@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { RequestContext, SessionRecord, UserRecord } from '../../ports.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { FIRST_PARTY_CLIENT_ID, FIRST_PARTY_SCOPE } from '../config.js';
 import type { CoreDeps } from '../deps.js';
+import { timeOrderedId } from '../random.js';
 import { issueAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { generateOpaqueToken, hashToken, REFRESH_TOKEN_PREFIX } from '../tokens/opaque-token.js';
 import { absoluteTtl, nextIdleExpiry } from './lifetime.js';
@@ -25,7 +25,7 @@ export async function startSession(
   const type = input.remember ? 'extended' : 'standard';
   const expiresAt = now + absoluteTtl(type, deps.config) * 1000;
   const session: SessionRecord = {
-    id: randomUUID(),
+    id: timeOrderedId(now),
     userId: input.user.id,
     type,
     clientId: input.clientId ?? FIRST_PARTY_CLIENT_ID,
@@ -43,7 +43,7 @@ export async function startSession(
   };
   const refreshToken = generateOpaqueToken(REFRESH_TOKEN_PREFIX);
   await deps.sessions.create(session, {
-    id: randomUUID(),
+    id: timeOrderedId(now),
     hash: hashToken(refreshToken),
     generation: 1,
     createdAt: now,

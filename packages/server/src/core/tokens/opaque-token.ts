@@ -1,11 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBase64url } from '../random.js';
 
 /**
  * Opaque secrets (refresh tokens, reset tokens, codes): 256 bits from the CSPRNG behind
  * a recognisable prefix so secret scanners can find leaked ones; stored only as SHA-256.
  */
 export function generateOpaqueToken(prefix: string): string {
-  return prefix + randomBytes(32).toString('base64url');
+  return prefix + randomBase64url(32);
 }
 
 export function hashToken(token: string): string {
