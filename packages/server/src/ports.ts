@@ -148,8 +148,9 @@ export interface KeyStore {
   list(): Promise<StoredKey[]>;
   insert(key: StoredKey): Promise<void>;
   /**
-   * Retires every key still signing that orders before `keep` by (createdAt, kid), so
-   * that two nodes rotating at once leave the newest key signing, never none.
+   * Retires every key still signing that orders before `keep` or before any other key
+   * still signing, by (createdAt, kid), so that two nodes rotating at once leave exactly
+   * the newest key signing, never none and never two.
    */
   retireOlderThan(keep: { kid: string; createdAt: number }, retiredAt: number, publishUntil: number): Promise<void>;
   /**

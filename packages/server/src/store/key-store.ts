@@ -11,15 +11,18 @@ export function createKeyStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres'
     async insert(key) {
       await db.insertInto('signingKeys').values(key).execute();
     },
+    // Retires what orders before `keep`, and also any key that orders before another
+    // key still signing: when two nodes rotate at once, one node's retire may run before
+    // the other's key is visible and so spare its own predecessor; the other node's
+    // retire, which runs after both inserts, then retires it. Only the newest stays.
     async retireOlderThan(keep, retiredAt, publishUntil) {
-      await db
-        .updateTable('signingKeys')
-        .set({ retiredAt, publishUntil })
-        .where('retiredAt', 'is', null)
-        .where((eb) =>
-          eb.or([eb('createdAt', '<', keep.createdAt), eb.and([eb('createdAt', '=', keep.createdAt), eb('kid', '<', keep.kid)])]),
-        )
-        .execute();
+      await sql`update signing_keys set retired_at = ${retiredAt}, publish_until = ${publishUntil}
+        where retired_at is null and (
+          created_at < ${keep.createdAt} or (created_at = ${keep.createdAt} and kid < ${keep.kid})
+          or exists (select 1 from signing_keys newer where newer.retired_at is null
+            and (newer.created_at > signing_keys.created_at or (newer.created_at = signing_keys.created_at and newer.kid > signing_keys.kid))))`.execute(
+        db,
+      );
     },
     async insertIfNoneSigning(key) {
       return db.transaction().execute(async (trx) => {

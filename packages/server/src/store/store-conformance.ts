@@ -391,6 +391,22 @@ export function describeStores(name: string, make: () => Promise<StoresFixture>)
         expect((await mine([a.kid]))[0]).toMatchObject({ retiredAt: base + 20, publishUntil: base + 1000 });
       });
 
+      it('retires the older of two new keys even when its own node retired before the newer key was stored', async () => {
+        const base = T0 + 4e9 + Math.floor(Math.random() * 1e9);
+        const older = key(base + 10, { kid: '00000000-c' + randomUUID().slice(10) });
+        const newer = key(base + 10, { kid: 'ffffffff-d' + randomUUID().slice(10) });
+        // The interleaving the race above can take: the newer key's node inserts and
+        // retires first, then the older key's node inserts and retires.
+        await stores().keys.insert(newer);
+        await stores().keys.retireOlderThan({ kid: newer.kid, createdAt: newer.createdAt }, base + 20, base + 1000);
+        await stores().keys.insert(older);
+        await stores().keys.retireOlderThan({ kid: older.kid, createdAt: older.createdAt }, base + 30, base + 2000);
+        expect((await mine([older.kid, newer.kid])).map((k) => [k.kid, k.retiredAt, k.publishUntil])).toEqual([
+          [newer.kid, null, null],
+          [older.kid, base + 30, base + 2000],
+        ]);
+      });
+
       it('creates the first key once when nodes start together on a store with none signing', async () => {
         // This test needs a store where nothing signs yet: retire everything first.
         const now = T0 + 5e9;
