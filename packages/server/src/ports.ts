@@ -87,6 +87,8 @@ export interface SessionStore {
   create(session: SessionRecord, first: NewRefreshToken): Promise<void>;
   findById(id: string): Promise<SessionRecord | null>;
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | null>;
+  /** The refresh token with its session, in one read (the refresh path); null when either is gone. */
+  findRefreshTokenWithSession(hash: string): Promise<{ token: RefreshTokenRecord; session: SessionRecord } | null>;
   /**
    * Atomically: if the session is active and its refresh generation is
    * `token.generation - 1`, make `token` the parent (generation = token.generation),

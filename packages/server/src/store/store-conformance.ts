@@ -184,6 +184,15 @@ export function describeStores(name: string, make: () => Promise<StoresFixture>)
         expect(await stores().sessions.findRefreshToken('no-such-hash')).toBeNull();
       });
 
+      it('reads a refresh token together with its session in one call, and null for an unknown hash', async () => {
+        const { session: s, token } = await newSession({ type: 'extended', scope: 'openid email', endedAt: T0 + 5, endReason: 'logout' });
+        expect(await stores().sessions.findRefreshTokenWithSession(token.hash)).toEqual({ token, session: s });
+        const c = change(s, token);
+        await stores().sessions.reissueRefreshToken(c); // the session has ended: nothing is written
+        expect(await stores().sessions.findRefreshTokenWithSession(c.successor.hash)).toBeNull();
+        expect(await stores().sessions.findRefreshTokenWithSession('no-such-hash')).toBeNull();
+      });
+
       it('claims a fresh token once: the session moves to its generation and the successor exists', async () => {
         const { session: s, token } = await newSession();
         const c = change(s, token);

@@ -36,12 +36,14 @@ export async function refreshSession(
 ): Promise<SessionGrant> {
   if (!looksLikeOpaqueToken(input.refreshToken, REFRESH_TOKEN_PREFIX)) throw new InvalidGrant(undefined, undefined, 'malformed token');
   const hash = hashToken(input.refreshToken);
-  const token = await deps.sessions.findRefreshToken(hash);
-  if (!token) throw new InvalidGrant(undefined, undefined, 'unknown token');
+  const found = await deps.sessions.findRefreshTokenWithSession(hash);
+  if (!found) throw new InvalidGrant(undefined, undefined, 'unknown token');
+  const { token } = found;
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const now = deps.clock.now();
-    const session = await deps.sessions.findById(token.sessionId);
+    // The first round uses the session read with the token; a lost race reads it again.
+    const session = round === 0 ? found.session : await deps.sessions.findById(token.sessionId);
     if (!session) throw new InvalidGrant(undefined, undefined, 'session gone');
     // API.md "Transports": the CSRF token is bound to the session, so a csrf cookie and
     // header planted from another session do not unlock this one's refresh cookie.

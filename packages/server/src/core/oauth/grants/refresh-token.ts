@@ -38,8 +38,7 @@ async function handler(deps: GrantDeps, { client, params, ctx }: TokenRequest) {
 async function checkScope(deps: GrantDeps, refreshToken: string, scope: string) {
   const requested = parseScope(scope);
   if (!requested) throw new OAuthError('invalid_scope', 'The scope parameter is malformed.');
-  const token = await deps.sessions.findRefreshToken(hashToken(refreshToken));
-  const session = token ? await deps.sessions.findById(token.sessionId) : null;
+  const session = (await deps.sessions.findRefreshTokenWithSession(hashToken(refreshToken)))?.session;
   if (session && scopesOutside(requested, session.scope.split(' ')).length > 0) {
     throw new OAuthError('invalid_scope', 'The requested scope exceeds the scope originally granted.');
   }
