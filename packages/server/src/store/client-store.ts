@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { ClientRecord, ClientStore, GrantType } from '../ports.js';
 import type { Database, OAuthClientsTable } from './schema.js';
 
@@ -17,6 +17,11 @@ function toRecord(row: Selectable<OAuthClientsTable>): ClientRecord {
 }
 
 export function createClientStore(db: Kysely<Database>): ClientStore {
+  // Every token, revocation and introspection request looks its client up: build and
+  // compile that query once (Kysely rebuilds, transforms and compiles a builder chain on
+  // every execution), with a stand-in id, and run it with the real id as its one parameter.
+  const findById = db.selectFrom('oauthClients').selectAll().where('id', '=', '').compile();
+  if (findById.parameters.length !== 1) throw new Error('the client lookup must take exactly one parameter');
   return {
     async create(client) {
       const result = await db
@@ -37,7 +42,8 @@ export function createClientStore(db: Kysely<Database>): ClientStore {
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? 'created' : 'id_taken';
     },
     async findById(id) {
-      const row = await db.selectFrom('oauthClients').selectAll().where('id', '=', id).executeTakeFirst();
+      const query: CompiledQuery<Selectable<OAuthClientsTable>> = { ...findById, parameters: [id] };
+      const [row] = (await db.executeQuery(query)).rows;
       return row ? toRecord(row) : null;
     },
   };

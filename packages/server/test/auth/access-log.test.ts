@@ -38,6 +38,9 @@ describe('the access log', () => {
       const mine = lines.filter((line) => line.reqId === id && line.msg === 'request completed');
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ req: { method, url }, res: { statusCode: status }, ip: '127.0.0.1' });
+      // The access line skips the redaction pass: it must never carry more than these fields.
+      expect(Object.keys(mine[0]!)).toEqual(['level', 'time', 'pid', 'hostname', 'reqId', 'req', 'ip', 'res', 'responseTime', 'msg']);
+      expect(Object.keys(mine[0]!.req)).toEqual(['method', 'url']);
       expect(typeof mine[0]!.responseTime).toBe('number');
     }
     // The audit line of the login carries the same id.

@@ -193,11 +193,13 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
   return async (app) => {
     await app.register(formbody, { bodyLimit: config.bodyLimit });
 
-    app.addHook('onRequest', async (request, reply) => {
+    // A callback hook, not an async one: it runs on every token request (no promise per request).
+    app.addHook('onRequest', (request, reply, done) => {
       // RFC 6749 §5.1: responses with tokens (and the consent page's CSRF token) are not stored.
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      const path = request.url.split('?')[0]!;
-      if (CORS_PATHS.has(path)) reply.header('access-control-allow-origin', '*');
+      const query = request.url.indexOf('?');
+      if (CORS_PATHS.has(query === -1 ? request.url : request.url.slice(0, query))) reply.header('access-control-allow-origin', '*');
+      done();
     });
 
     for (const path of CORS_PATHS) {
