@@ -19,8 +19,8 @@ function insertRefreshToken(trx: Transaction<Database>, sessionId: string, t: Ne
 }
 
 /**
- * `commits` (SQLite) runs the rotations of one turn of the event loop in one transaction
- * (sqlite-group-commit.ts); without it each rotation is a transaction of its own.
+ * `commits` (SQLite) runs the new sessions and rotations of one turn of the event loop in
+ * one transaction (sqlite-group-commit.ts); without it each is a transaction of its own.
  * PostgreSQL rotates on its pool's connections (postgres-rotation.ts).
  */
 export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres' = 'sqlite', commits?: GroupCommit): SessionStore {
@@ -32,7 +32,7 @@ export function createSessionStore(db: Kysely<Database>, kind: 'sqlite' | 'postg
     // SessionRecord is stored without touching this.
     async create(session, first) {
       const columns = Object.keys(session) as Array<keyof SessionRecord>;
-      await db.transaction().execute(async (trx) => {
+      await write(async (trx) => {
         await sql`insert into sessions (${sql.join(columns.map((c) => sql.ref(c)))})
           values (${sql.join(columns.map((c) => session[c]))})`.execute(trx);
         await insertRefreshToken(trx, session.id, first);
