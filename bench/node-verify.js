@@ -11,7 +11,7 @@
 // Needs the built packages (`tsc -b packages/node packages/server`, which the npm script runs).
 import { fork } from 'node:child_process';
 import { randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -155,9 +155,19 @@ async function main() {
     for (const mode of ['reused', 'fresh']) {
       const tokens = mode === 'reused' ? reused : fresh;
       const samples = new Map(apps.map((app) => [app, []]));
+      // CPU of the app's process over the measured rounds: steadier than req/s on a shared
+      // machine, as it does not depend on the share of the cores the app was given.
+      const cpu = new Map(apps.map((app) => [app, { seconds: 0, requests: 0 }]));
       for (const app of apps) await load(autocannon, app.url, warmup, connections, tokens);
       for (let round = 0; round < rounds; round++) {
-        for (const app of apps) samples.get(app).push(await load(autocannon, app.url, duration / rounds, connections, tokens));
+        for (const app of apps) {
+          const before = cpuSecondsOf(app.pid);
+          const result = await load(autocannon, app.url, duration / rounds, connections, tokens);
+          const used = cpu.get(app);
+          used.seconds += cpuSecondsOf(app.pid) - before;
+          used.requests += result.requests.total;
+          samples.get(app).push(result);
+        }
       }
       for (const app of apps) {
         const runs = samples.get(app).sort((x, y) => x.requests.average - y.requests.average);
@@ -169,11 +179,12 @@ async function main() {
           mode,
           rps: Math.round(median.requests.average),
           p99ms: median.latency.p99,
+          cpuUsPerRequest: Math.round((cpu.get(app).seconds / cpu.get(app).requests) * 1e6 * 10) / 10,
           failed,
         };
         results.push(row);
         console.log(
-          `${row.framework.padEnd(8)} ${row.variant.padEnd(13)} ${mode.padEnd(7)} ${String(row.rps).padStart(7)} req/s  p99 ${row.p99ms} ms${failed ? `  (${failed} failed requests!)` : ''}`,
+          `${row.framework.padEnd(8)} ${row.variant.padEnd(13)} ${mode.padEnd(7)} ${String(row.rps).padStart(7)} req/s  p99 ${row.p99ms} ms  cpu ${row.cpuUsPerRequest} us/req${failed ? `  (${failed} failed requests!)` : ''}`,
         );
       }
     }
@@ -255,7 +266,7 @@ function startApp(framework, variant, latchkey) {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${framework}/${variant} exited with ${code}`)));
-    child.once('message', ({ port }) => resolve({ url: `http://127.0.0.1:${port}`, close: () => child.kill() }));
+    child.once('message', ({ port }) => resolve({ url: `http://127.0.0.1:${port}`, pid: child.pid, close: () => child.kill() }));
   });
 }
 
@@ -327,9 +338,17 @@ async function startLatchkey() {
   };
 }
 
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function ratios(rows) {
-  const rps = (framework, variant, mode) =>
-    rows.find((r) => r.framework === framework && r.variant === variant && r.mode === mode)?.rps ?? NaN;
+  const row = (framework, variant, mode) => rows.find((r) => r.framework === framework && r.variant === variant && r.mode === mode);
+  const rps = (framework, variant, mode) => row(framework, variant, mode)?.rps ?? NaN;
+  const cpu = (framework, variant, mode) => row(framework, variant, mode)?.cpuUsPerRequest ?? NaN;
   const fmt = (x) => x.toFixed(2);
   const report = {};
   console.log('\nratios (@latchkey/node, revocation checking on):');
@@ -343,6 +362,9 @@ function ratios(rows) {
       reusedVsPeer: rps(framework, 'latchkey', 'reused') / rps(framework, peer, 'reused'),
       freshVsPeer: rps(framework, 'latchkey', 'fresh') / rps(framework, peer, 'fresh'),
       joseReusedVsUnprotected: rps(framework, 'jose', 'reused') / rps(framework, 'none', 'reused'),
+      // The same comparisons in CPU per request (unprotected / protected: 1 means free).
+      reusedCpuVsUnprotected: cpu(framework, 'none', 'reused') / cpu(framework, 'latchkey', 'reused'),
+      freshCpuVsJose: cpu(framework, 'jose', 'fresh') / cpu(framework, 'latchkey', 'fresh'),
     };
     report[framework] = r;
     console.log(`  ${framework}:`);
@@ -353,6 +375,9 @@ function ratios(rows) {
       `    fresh token:  ${fmt(r.freshVsJose)}x jose (target >= 2: ${r.freshVsJose >= 2 ? 'met' : 'NOT met'}); ${fmt(r.freshVsPeer)}x ${peer}; ${fmt(r.freshVsUnprotected)} of unprotected`,
     );
     console.log(`    (jose with a reused token: ${fmt(r.joseReusedVsUnprotected)} of unprotected)`);
+    console.log(
+      `    in CPU per request of the app: reused token ${cpu(framework, 'latchkey', 'reused')} vs ${cpu(framework, 'none', 'reused')} us unprotected (${fmt(r.reusedCpuVsUnprotected)}); fresh token ${cpu(framework, 'latchkey', 'fresh')} vs ${cpu(framework, 'jose', 'fresh')} us with jose (${fmt(r.freshCpuVsJose)}x)`,
+    );
   }
   return report;
 }
