@@ -73,6 +73,19 @@ describe('createVerifier', () => {
     expect(verifier.status()).toMatchObject({ keys: 1, cachedTokens: 1, revocations: null });
   });
 
+  it('never answers a token from the cache entry of another token that ends in the same characters', async () => {
+    const { verifier } = verifierFor();
+    const identity = await verifier.verify(user.access_token);
+    // A token with other claims (here: another subject) carrying the cached token's signature.
+    const [header, , signature] = user.access_token.split('.');
+    const payload = Buffer.from(JSON.stringify({ ...base(), sub: 'someone-else' })).toString('base64url');
+    const spliced = `${header}.${payload}.${signature}`;
+    expect(spliced.slice(-24)).toBe(user.access_token.slice(-24));
+    expect(await rejection(verifier.verify(spliced))).toMatchObject({ code: 'signature_invalid' });
+    // The real token's entry is still there.
+    expect(await verifier.verify(user.access_token)).toBe(identity);
+  });
+
   it('falls back to /.well-known/jwks.json when the issuer has no discovery document (404)', async () => {
     const { verifier, fetched } = verifierFor({
       fetch: (url, init) =>
