@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,9 +12,12 @@ describe('sqliteGroupCommit', () => {
   let db: Kysely<Database>;
   let commits: GroupCommit;
   let begins: number;
+  let dir: string;
 
   beforeEach(() => {
-    raw = new SQLite(':memory:');
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-group-commit-'));
+    raw = new SQLite(join(dir, 'test.db'));
+    raw.pragma('journal_mode = WAL');
     raw.exec('create table t (k text primary key, v integer not null)');
     begins = 0;
     const database = {
@@ -24,7 +30,10 @@ describe('sqliteGroupCommit', () => {
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new CamelCasePlugin()] });
     commits = sqliteGroupCommit(db);
   });
-  afterEach(() => db.destroy());
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const put = (k: string, v: number) => (trx: Kysely<Database>) => sql`insert into t (k, v) values (${k}, ${v})`.execute(trx).then(() => k);
   const rows = () => raw.prepare('select k, v from t order by k').all();
@@ -63,6 +72,23 @@ describe('sqliteGroupCommit', () => {
     ]);
     // one batch that rolled back, then three transactions of one write each
     expect(begins).toBe(4);
+  });
+
+  it('fails the whole batch without replaying it when the database is locked by another process', async () => {
+    const other = new SQLite(raw.name);
+    other.pragma('busy_timeout = 0');
+    raw.pragma('busy_timeout = 0');
+    other.exec('begin immediate');
+    try {
+      const settled = await Promise.allSettled([commits.run(put('a', 1)), commits.run(put('b', 2))]);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      expect((settled[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_BUSY' });
+      expect(begins).toBe(1);
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    expect(rows()).toEqual([]);
   });
 
   it('starts a new transaction for writes queued after the previous turn ended', async () => {

@@ -19,6 +19,16 @@ interface Queued {
 const MAX_BATCH = 256;
 
 /**
+ * The database refused the write as a whole (another process held the lock past the
+ * busy timeout): running each work again alone would wait that timeout once per work
+ * while the event loop stands still, so the batch fails together instead.
+ */
+function lockedOut(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+}
+
+/**
  * Group commit for SQLite's single connection. Every write transaction costs SQLite a
  * commit (WAL frames for each page it touched, the WAL index, the locks) and Kysely a
  * BEGIN and a COMMIT; a busy server rotating refresh tokens paid that once per request.
@@ -29,7 +39,8 @@ const MAX_BATCH = 256;
  * Each work stays atomic on its own: if any work throws, or the commit fails, the whole
  * transaction rolls back and every work of the batch runs again in a transaction of its
  * own, so one failing write neither takes its neighbours down nor leaves half of itself
- * behind. Works must therefore only touch the database (no side effects outside it) and
+ * behind (unless the database was locked by another process past the busy timeout: then
+ * the whole batch fails, as each of its works would). Works must therefore only touch the database (no side effects outside it) and
  * decide from what they read inside the transaction, as a conditional UPDATE does.
  */
 export function sqliteGroupCommit(db: Kysely<Database>): GroupCommit {
@@ -46,7 +57,11 @@ export function sqliteGroupCommit(db: Kysely<Database>): GroupCommit {
         for (const q of batch) out.push(await q.work(trx));
         return out;
       });
-    } catch {
+    } catch (error) {
+      if (lockedOut(error)) {
+        for (const q of batch) q.reject(error);
+        return;
+      }
       for (const q of batch) await runAlone(q);
       return;
     }
