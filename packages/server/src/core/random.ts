@@ -44,8 +44,7 @@ export function randomHex(bytes: number): string {
  * carry is also in the session's `created_at`).
  */
 export function timeOrderedId(ms: number): string {
-  const start = take(10);
-  const hex = pool.toString('hex', start, start + 10);
+  const hex = randomHex(10);
   const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
   const variant = ((parseInt(hex[3]!, 16) & 0x3) | 0x8).toString(16);
   return `${time.slice(0, 8)}-${time.slice(8)}-7${hex.slice(0, 3)}-${variant}${hex.slice(4, 7)}-${hex.slice(8, 20)}`;
