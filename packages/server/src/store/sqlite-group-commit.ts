@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 
 /** A unit of writes that must commit atomically; it may be run twice (see below). */
 export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -17,16 +18,6 @@ interface Queued {
 
 /** Works per transaction: bounds how long one commit holds the connection. */
 const MAX_BATCH = 256;
-
-/**
- * The database refused the write as a whole (another process held the lock past the
- * busy timeout): running each work again alone would wait that timeout once per work
- * while the event loop stands still, so the batch fails together instead.
- */
-function lockedOut(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
-}
 
 /**
  * Group commit for SQLite's single connection. Every write transaction costs SQLite a
@@ -58,7 +49,10 @@ export function sqliteGroupCommit(db: Kysely<Database>): GroupCommit {
         return out;
       });
     } catch (error) {
-      if (lockedOut(error)) {
+      // Refused as a whole (another process held the lock past the busy timeout): running
+      // each work again alone would wait that timeout once per work with the event loop
+      // stopped, so the batch fails together.
+      if (isDatabaseUnavailable(error)) {
         for (const q of batch) q.reject(error);
         return;
       }

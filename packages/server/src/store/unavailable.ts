@@ -30,12 +30,22 @@ const PG_MESSAGES = [
   'Cannot use a pool after calling end',
 ];
 
+/** SQLite (better-sqlite3 error codes): another connection held the lock past the busy timeout. */
+function sqliteLockedOut(code: string): boolean {
+  return /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
+}
+
 /** Whether a database error means "unreachable or overloaded, try again", not a bug or bad data. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof TemporarilyUnavailable) return true;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && transientSqlState(code)))) return true;
+  if (
+    typeof code === 'string' &&
+    (NETWORK_CODES.has(code) || sqliteLockedOut(code) || (/^[0-9A-Z]{5}$/.test(code) && transientSqlState(code)))
+  ) {
+    return true;
+  }
   return PG_MESSAGES.some((m) => error.message.includes(m));
 }
 
