@@ -226,15 +226,16 @@ class LatchkeyVerifier implements Verifier {
   private verifyNow(token: string): Identity | Promise<Identity> {
     if (this.follower !== null && !this.firstAttemptDone) return this.follower.firstAttempt.then(() => this.verifyNow(token));
     const now = this.now();
-    const cached = typeof token === 'string' ? this.cache.get(cacheKey(token)) : undefined;
+    if (typeof token !== 'string' || token === '') throw new InvalidTokenError('token_malformed');
+    const entryKey = cacheKey(token);
+    const cached = this.cache.get(entryKey);
     if (cached !== undefined && cached.token === token) {
       if (now < cached.until && this.keys.holds(cached.key)) {
         this.checkRevocation(cached.identity, now);
         return cached.identity;
       }
-      this.cache.delete(cacheKey(token));
+      this.cache.delete(entryKey);
     }
-    if (typeof token !== 'string' || token === '') throw new InvalidTokenError('token_malformed');
     const parsed = parseCompactJws(token);
     if (parsed === null) throw new InvalidTokenError('token_malformed');
     const typ = parsed.header.typ;
@@ -261,7 +262,7 @@ class LatchkeyVerifier implements Verifier {
       const until = (identity.exp + this.tolerance) * 1000;
       if (at >= until) throw new TokenExpiredError();
       if (typeof payload.nbf === 'number' && (payload.nbf - this.tolerance) * 1000 > at) throw new TokenNotYetValidError();
-      this.cache.set(cacheKey(token), { token, identity, until, key });
+      this.cache.set(entryKey, { token, identity, until, key });
       this.checkRevocation(identity, at);
       return identity;
     };
