@@ -2,6 +2,9 @@ import { drive, pool, type LoadResult, type VirtualClient } from './load.js';
 import type { BenchContext } from './context.js';
 import { median } from './stats.js';
 
+/** How often the server's resident set is read while it is under load. */
+const RSS_SAMPLE_MS = 250;
+
 /** One side of a comparison, ready to be measured again and again. */
 export interface Prepared {
   measure(window: { warmupMs: number; durationMs: number }): Promise<LoadResult>;
@@ -25,7 +28,7 @@ export interface Measured {
   firstError: string | null;
   /** Per-round requests per second, in round order. */
   roundRps: number[];
-  /** Resident set right after a round, MiB: the median over the rounds (one sample is at the mercy of the GC). */
+  /** Resident set under load, MiB: the median of samples taken every 250 ms through every round (one sample is at the mercy of the GC). */
   rssMiB: number | null;
   /** Server CPU (all its threads) per request, microseconds: steadier than req/s on a busy machine. */
   cpuPerRequestUs: number | null;
@@ -77,12 +80,14 @@ export async function compare(ctx: BenchContext, subjects: Subject[]): Promise<M
       for (const i of order) {
         const cpuBefore = prepared[i]!.cpuSeconds?.() ?? NaN;
         const driverBefore = process.cpuUsage();
-        const result = await prepared[i]!.measure({ warmupMs: ctx.warmupMs, durationMs: ctx.durationMs });
+        const sampler = prepared[i]!.rssMiB ? setInterval(() => rss[i]!.push(prepared[i]!.rssMiB!()), RSS_SAMPLE_MS) : null;
+        const result = await prepared[i]!.measure({ warmupMs: ctx.warmupMs, durationMs: ctx.durationMs }).finally(() => {
+          if (sampler) clearInterval(sampler);
+        });
         const driver = process.cpuUsage(driverBefore);
         cpu[i]!.seconds += (prepared[i]!.cpuSeconds?.() ?? NaN) - cpuBefore;
         cpu[i]!.requests += result.allRequests;
         runs[i]!.push(result);
-        if (prepared[i]!.rssMiB) rss[i]!.push(prepared[i]!.rssMiB!());
         ctx.log(
           `  round ${round + 1}/${ctx.rounds} ${subjects[i]!.label}: ${result.rps.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms` +
             (prepared[i]!.cpuSeconds ? ` cpu ${((cpu[i]!.seconds / cpu[i]!.requests) * 1e6).toFixed(0)} us/req (cumulative)` : '') +

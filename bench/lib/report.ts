@@ -184,7 +184,7 @@ export function renderReport(report: Report): string {
       '- Latchkey runs as deployed: `latchkey serve`, `NODE_ENV=production`, logging at `info` to a file, durable SQLite (the default file database, WAL, `synchronous=NORMAL`) in a temp directory.',
       "- oidc-provider (v9) runs with its default in-memory adapter, `rotateRefreshToken: true`, and access tokens as JWTs (resource indicator with `accessTokenFormat: 'jwt'`) signed with the same algorithm as Latchkey's; the refresh tokens it starts from are minted in its store (scope without `openid`, so no ID token is signed either).",
       '- better-auth runs over better-sqlite3 (same pragmas), its rate limiter off; the bench user and its peer each sign in with one account.',
-      '- Growth: sessions (each with a refresh token) are bulk-inserted with SQL before the server starts; the refresh load then runs on fresh sessions among them; RSS is the resident set of the server process after a round (median over the rounds).',
+      '- Growth: sessions (each with a refresh token) are bulk-inserted with SQL before the server starts; the refresh load then runs on fresh sessions among them; RSS is the resident set of the server process, read every 250 ms while it is under load (median of all samples over the rounds).',
     ].join('\n'),
   );
   out.push('');

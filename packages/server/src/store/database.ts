@@ -10,6 +10,7 @@ import {
   type PostgresPool,
   type PostgresPoolClient,
   type SqliteDatabase,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
 import type { Health } from '../ports.js';
@@ -62,6 +63,9 @@ function guardPool(pool: pg.Pool): PostgresPool {
   };
 }
 
+/** How long a statement waits for a lock another SQLite connection holds. */
+export const SQLITE_BUSY_TIMEOUT_MS = 1500;
+
 /** Distinct SQL texts kept compiled; the queries Latchkey builds number far fewer. */
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -72,20 +76,55 @@ const STATEMENT_CACHE_SIZE = 500;
  * SQLite connection, so a cached statement is never in use twice at once.
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new Map<string, SqliteStatement>();
   return {
     prepare(text) {
       let statement = cache.get(text);
       if (statement) {
         cache.delete(text);
       } else {
-        statement = sqlite.prepare(text);
+        statement = guardStatement(sqlite.prepare(text));
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, statement);
       return statement;
     },
     close: () => sqlite.close(),
+  };
+}
+
+/**
+ * SQLite's counterpart of guardPool: a statement refused because another connection
+ * held the lock past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED) fails with
+ * TemporarilyUnavailable (503), as PostgreSQL's lock and statement timeouts do.
+ * BEGIN and COMMIT are statements too, so a transaction that cannot start or commit
+ * is covered; Kysely rolls back what it began.
+ */
+function guardStatement(statement: SQLite.Statement): SqliteStatement {
+  const translate = (error: unknown) => (isDatabaseUnavailable(error) ? databaseUnavailable(error) : error);
+  return {
+    reader: statement.reader,
+    all(parameters) {
+      try {
+        return statement.all(parameters);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    run(parameters) {
+      try {
+        return statement.run(parameters);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    *iterate(parameters) {
+      try {
+        yield* statement.iterate(parameters);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
   };
 }
 
@@ -101,7 +140,10 @@ export function openDatabase(url: string): OpenDatabase {
     const sqlite = new SQLite(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
+    // API.md: a request the database cannot serve answers 503 within 2 s; a write waits
+    // at most this long for another process's lock (with the event loop stopped: the
+    // driver is synchronous) before it fails as TemporarilyUnavailable.
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     const checkpoints = path === ':memory:' ? null : backgroundCheckpoints(path, sqlite);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
     return {
