@@ -75,8 +75,8 @@ export function authenticator(latchkey: Latchkey) {
 }
 
 /**
- * A preHandler for routes only `role` may use (API.md "Admin": `admin`). Authenticates
- * when no earlier preHandler did (401 without credentials), then reads the roles from
+ * A preValidation hook for routes only `role` may use (API.md "Admin": `admin`). Authenticates
+ * when no earlier hook did (401 without credentials), then reads the roles from
  * the user record rather than the token, so a role taken away applies at once, not
  * when the access token expires. Anyone else gets `403 forbidden`.
  */

@@ -49,6 +49,24 @@ describe('who may use the admin API', () => {
     expect(server.latchkey.deps.keyRing.list().length).toBe(keysBefore);
   });
 
+  it('settles who is calling before it reads the request: malformed queries and ids get 401 / 403, not 400', async () => {
+    const malformed: Array<[string, string]> = [
+      ['GET', '/admin/audit?cursor=zzz'],
+      ['GET', '/admin/users?limit=0'],
+      ['GET', `/admin/users?query=${'q'.repeat(300)}`],
+      ['POST', `/admin/users/${'x'.repeat(129)}/block`],
+    ];
+    for (const [method, path] of malformed) {
+      const anonymous = await as(undefined, method, path);
+      expect(anonymous.status, path).toBe(401);
+      expect(anonymous.body.error).toBe('unauthorized');
+      const plain = await as(person, method, path);
+      expect(plain.status, path).toBe(403);
+      expect(plain.body.error).toBe('forbidden');
+      expect((await as(admin, method, path)).status, path).toBe(400);
+    }
+  });
+
   it('answers 401 to a forged or expired token even when it claims the admin role', async () => {
     const [h, p] = admin.split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());

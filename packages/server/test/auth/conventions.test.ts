@@ -247,3 +247,19 @@ describe('unknown routes', () => {
     }
   });
 });
+
+describe('authenticated endpoints', () => {
+  it('answer a caller without credentials 401 before they look at the body', async () => {
+    for (const [method, path, body] of [
+      ['POST', '/auth/password', {}],
+      ['POST', '/auth/password', { currentPassword: 1, newPassword: ['x'] }],
+      ['POST', '/auth/mfa/totp/enable', { code: 123456 }],
+      ['POST', '/auth/mfa/totp/disable', {}],
+    ] as const) {
+      const res = await call(server.url, method, path, { body });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.body).toEqual(contractError('unauthorized'));
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+  });
+});

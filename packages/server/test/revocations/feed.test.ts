@@ -158,6 +158,18 @@ describe('revocation feed', () => {
     expect(stream.status).toBe(400);
   });
 
+  it('asks who is calling before it reads the cursor: a malformed one without a token is 401, without the scope 403', async () => {
+    const person = await bearerLogin(server, 'cy@example.com');
+    for (const path of ['/revocations', '/revocations/stream']) {
+      for (const query of [`?after=${'9'.repeat(40)}`, '?after=1&after=2', '?after=abc']) {
+        const anonymous = await call(server.url, 'GET', path + query);
+        expect(anonymous.status, path + query).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect((await call(server.url, 'GET', path + query, { bearer: person.access_token })).status, path + query).toBe(403);
+      }
+    }
+  });
+
   it('streams the events after Last-Event-ID, then pushes a new revocation within a second', async () => {
     const all = (await page()).body as { events: WireEvent[]; next: string };
     const stream = await openStream(server, admin, { 'last-event-id': all.events[0]!.cursor });

@@ -46,7 +46,7 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
     app.get(
       '/auth/mfa',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['mfa'],
           summary: 'Whether two-step verification (TOTP) is on for the signed-in person',
@@ -62,7 +62,7 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
     app.post(
       '/auth/mfa/totp/setup',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['mfa'],
           summary: 'Start TOTP enrolment: a new secret to scan',
@@ -79,7 +79,7 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
     app.post(
       '/auth/mfa/totp/enable',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['mfa'],
           summary: 'Confirm TOTP enrolment with a first code; returns ten single-use backup codes',
@@ -103,7 +103,7 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
     app.post(
       '/auth/mfa/totp/disable',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['mfa'],
           summary: 'Turn TOTP off (needs a current code or a backup code)',
@@ -121,7 +121,7 @@ export function accountSecurityRoutes(latchkey: Latchkey): FastifyPluginAsyncTyp
     app.post(
       '/auth/password',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['account'],
           summary: 'Change the password; every other session ends',

@@ -56,7 +56,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.get(
       '/admin/users',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: 'Search users by email or name',
@@ -81,7 +81,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/users/:id/block',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: 'Block a user: sign-in refused, every session revoked at once',
@@ -102,7 +102,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/users/:id/unblock',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: 'Unblock a user',
@@ -119,7 +119,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/users/:id/revoke-sessions',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: "End every session of a user (reason 'admin')",
@@ -140,7 +140,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.get(
       '/admin/audit',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: 'The audit log, newest first',
@@ -171,7 +171,7 @@ export function adminRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/keys/rotate',
       {
-        preHandler: admin,
+        preValidation: admin,
         schema: {
           tags: ['admin'],
           summary: 'Start signing with a new key; the old one verifies until its tokens expire',

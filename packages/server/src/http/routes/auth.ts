@@ -147,7 +147,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/logout',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: { tags: ['session'], summary: 'End this session', response: { 204: Type.Null(), ...errors(401, 403) } },
       },
       async (request, reply) => {
@@ -160,7 +160,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/logout-all',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: { tags: ['session'], summary: 'End every session of this user', response: { 204: Type.Null(), ...errors(401, 403) } },
       },
       async (request, reply) => {
@@ -173,7 +173,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.get(
       '/auth/session',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['session'],
           summary: 'Who is signed in, and the session',
@@ -201,7 +201,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.get(
       '/auth/sessions',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['session'],
           summary: 'The devices signed in to this account',
@@ -217,7 +217,7 @@ export function authRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.delete(
       '/auth/sessions/:id',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['session'],
           summary: 'Sign out one device',

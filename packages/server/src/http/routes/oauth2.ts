@@ -294,7 +294,7 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.get(
       '/oauth2/consents',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['oauth2'],
           summary: 'The apps the signed-in person has allowed',
@@ -331,7 +331,7 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
     app.delete(
       '/oauth2/consents/:clientId',
       {
-        preHandler: requireAuth,
+        preValidation: requireAuth,
         schema: {
           tags: ['oauth2'],
           summary: "Withdraw an app's access: the consent and every session it holds",

@@ -140,6 +140,12 @@ class FeedStream {
 export function revocationRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
   return async (app) => {
     const open = new Set<FeedStream>();
+    // Who may read is settled before the query is validated: a caller without a valid
+    // token gets 401 (403 without the scope), never a 400 about the cursor.
+    const readers = new WeakMap<FastifyRequest, { expiresAt: number }>();
+    const authenticate = async (request: FastifyRequest) => {
+      readers.set(request, await authenticateFeedReader(latchkey, request));
+    };
     // Streams never end by themselves: end them so the server can close.
     app.addHook('preClose', async () => {
       for (const stream of open) stream.end();
@@ -158,9 +164,9 @@ export function revocationRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox 
           querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 32 })) }),
           response: { 200: Type.Object({ events: Type.Array(RevocationEventBody), next: Type.String() }), ...errors(400, 401, 403) },
         },
+        preValidation: authenticate,
       },
       async (request, reply) => {
-        await authenticateFeedReader(latchkey, request);
         const page = await readRevocations(latchkey.deps, parseRevocationCursor(request.query.after));
         reply.header('cache-control', 'no-store');
         return { events: page.events.map(eventView), next: String(page.next) };
@@ -180,9 +186,10 @@ export function revocationRoutes(latchkey: Latchkey): FastifyPluginAsyncTypebox 
           querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 32 })) }),
           response: { ...errors(400, 401, 403) },
         },
+        preValidation: authenticate,
       },
       async (request, reply) => {
-        const { expiresAt } = await authenticateFeedReader(latchkey, request);
+        const { expiresAt } = readers.get(request)!;
         const lastEventId = request.headers['last-event-id'];
         // The HTML standard's reconnection sends Last-Event-ID; it wins over the query.
         const cursor = parseRevocationCursor(typeof lastEventId === 'string' ? lastEventId : request.query.after);
