@@ -122,7 +122,7 @@ export async function parseAuthorizationRequest(
   let scopes: string[];
   if (params.scope !== undefined) {
     const parsed = parseScope(params.scope);
-    if (!parsed || parsed.length === 0) return fail('invalid_scope', 'The scope parameter is malformed.');
+    if (!parsed) return fail('invalid_scope', 'The scope parameter is malformed.');
     const outside = scopesOutside(parsed, client.scopes);
     if (outside.length) return fail('invalid_scope', `This client may not request: ${outside.join(' ')}.`);
     scopes = parsed;

@@ -5,7 +5,9 @@ describe('scope (RFC 6749 §3.3)', () => {
   it('splits, de-duplicates and keeps order', () => {
     expect(parseScope('openid profile openid  email')).toEqual(['openid', 'profile', 'email']);
     expect(parseScope('revocations:read')).toEqual(['revocations:read']);
-    expect(parseScope('')).toEqual([]);
+    // RFC 6749 §3.3: at least one scope-token.
+    expect(parseScope('')).toBeNull();
+    expect(parseScope('   ')).toBeNull();
   });
 
   it('refuses characters outside scope-token', () => {

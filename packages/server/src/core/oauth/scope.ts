@@ -7,10 +7,13 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
 /** What the revocation feed asks of its callers (API.md "Revocation feed"). */
 export const REVOCATIONS_SCOPE = 'revocations:read';
 
-/** Space-delimited scope string -> distinct tokens in order; null when malformed. */
+/**
+ * Space-delimited scope string -> distinct tokens in order; null when malformed,
+ * including a value of spaces only (RFC 6749 §3.3: at least one scope-token).
+ */
 export function parseScope(value: string): string[] | null {
   const tokens = value.split(' ').filter((t) => t !== '');
-  if (tokens.length > MAX_SCOPES || !tokens.every((t) => SCOPE_TOKEN.test(t))) return null;
+  if (tokens.length === 0 || tokens.length > MAX_SCOPES || !tokens.every((t) => SCOPE_TOKEN.test(t))) return null;
   return [...new Set(tokens)];
 }
 

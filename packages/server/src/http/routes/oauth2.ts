@@ -365,7 +365,8 @@ export function oauth2Routes(latchkey: Latchkey): FastifyPluginAsyncTypebox {
         const body = request.body;
         let scopes = body.scopes;
         if (scopes === undefined && body.scope !== undefined) {
-          const parsed = parseScope(body.scope);
+          // RFC 7591 §2 `scope`; an empty one registers a client without scopes.
+          const parsed = body.scope.trim() === '' ? [] : parseScope(body.scope);
           if (!parsed) throw new OAuthError('invalid_request', 'The scope is malformed.');
           scopes = parsed;
         }
