@@ -282,7 +282,12 @@ describe('authorization code replay (RFC 6749 §4.1.2, RFC 9700 §4.5)', () => {
 
     const audit = await server.latchkey.stores.audit.query({ type: 'authorization_code_reuse', limit: 5 });
     const sid = decodeJwt(accessToken).payload.sid;
-    expect(audit.events.find((e) => e.sessionId === sid)).toMatchObject({ severity: 'critical', data: { clientId: 'app', revoked: true } });
+    const events = audit.events.filter((e) => e.sessionId === sid);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ severity: 'critical', data: { clientId: 'app', revoked: true, reason: 'reuse_detected' } });
+    // A replayed code is not a refresh-token reuse: neither the audit log nor the metric says so.
+    const reuse = await server.latchkey.stores.audit.query({ type: 'refresh_token_reuse', limit: 50 });
+    expect(reuse.events.filter((e) => e.sessionId === sid)).toEqual([]);
   });
 
   it('lets exactly one of many concurrent exchanges of a code win, and the losers revoke it', async () => {

@@ -21,7 +21,9 @@ const AUDIT_FOR_REASON: Record<EndReason, AuditType> = {
 
 /**
  * Ends one session and records why. Idempotent: a session that already ended keeps its
- * first reason and no second event is written.
+ * first reason and no second event is written. The event's type follows the reason
+ * unless the caller names the cause (a replayed authorization code ends its session as
+ * `reuse_detected`, but it is not a refresh-token reuse).
  */
 export async function endSession(
   deps: EndSessionDeps,
@@ -29,6 +31,7 @@ export async function endSession(
   reason: EndReason,
   ctx: RequestContext | null,
   data: Record<string, unknown> = {},
+  auditType: AuditType = AUDIT_FOR_REASON[reason],
 ): Promise<boolean> {
   const now = deps.clock.now();
   const ended = await deps.sessions.end(session.id, reason, now);
@@ -36,7 +39,7 @@ export async function endSession(
     // Resource servers following the revocation feed reject the session's tokens too.
     await recordRevocations(deps, [{ type: 'session', id: session.id }]);
     await deps.audit.record(
-      auditEvent(AUDIT_FOR_REASON[reason], ctx, now, {
+      auditEvent(auditType, ctx, now, {
         userId: session.userId,
         sessionId: session.id,
         data: { reason, type: session.type, durationSeconds: Math.round((now - session.createdAt) / 1000), ...data },

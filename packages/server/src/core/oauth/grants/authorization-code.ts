@@ -88,10 +88,14 @@ async function handler(deps: GrantDeps, { client, params, ctx }: TokenRequest) {
 
 async function revokeIssued(deps: GrantDeps, sessionId: string | null, userId: string, ctx: TokenRequest['ctx'], clientId: string) {
   const session = sessionId ? await deps.sessions.findById(sessionId) : null;
-  if (session) await endSession(deps, session, 'reuse_detected', ctx, { cause: 'authorization_code_reuse', clientId });
-  await deps.audit.record(
-    auditEvent('authorization_code_reuse', ctx, deps.clock.now(), { userId, sessionId, data: { clientId, revoked: session !== null } }),
-  );
+  // One `authorization_code_reuse` event: with the ended session's details when the
+  // replay ended it, on its own when there was nothing left to end.
+  const ended = session !== null && (await endSession(deps, session, 'reuse_detected', ctx, { clientId, revoked: true }, 'authorization_code_reuse'));
+  if (!ended) {
+    await deps.audit.record(
+      auditEvent('authorization_code_reuse', ctx, deps.clock.now(), { userId, sessionId, data: { clientId, revoked: false } }),
+    );
+  }
 }
 
 export const authorizationCodeGrant: Grant = {
