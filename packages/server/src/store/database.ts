@@ -77,19 +77,57 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  const busy = busyBackoff(sqlite);
   return {
     prepare(text) {
       let statement = cache.get(text);
       if (statement) {
         cache.delete(text);
       } else {
-        statement = guardStatement(sqlite.prepare(text));
+        statement = guardStatement(sqlite.prepare(text), busy);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, statement);
       return statement;
     },
     close: () => sqlite.close(),
+  };
+}
+
+/** After a statement waited out the busy timeout, the next ones do not wait at all for this long. */
+const SQLITE_BUSY_BACKOFF_MS = 1000;
+
+interface BusyBackoff {
+  /** Before each statement: ends a back-off that has run its time. */
+  check(): void;
+  /** A failed statement's error, translated; a lock-out starts a back-off. */
+  failed(error: unknown): unknown;
+}
+
+/**
+ * The driver waits for a lock with the event loop stopped, so requests queued behind a
+ * statement that waited out the busy timeout would each wait it again, one after the
+ * other (three concurrent writes: 503 after 1.5, 3 and 4.5 s). Once one statement has
+ * waited in vain, the ones after it do not wait (busy_timeout 0) until a second has
+ * passed without another lock-out; then the next one waits again. Every request gets
+ * its answer within the 2 s of API.md, and writes go through again as soon as the
+ * lock is released.
+ */
+function busyBackoff(sqlite: SQLite.Database): BusyBackoff {
+  let until = 0;
+  return {
+    check() {
+      if (until !== 0 && Date.now() >= until) {
+        until = 0;
+        sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      }
+    },
+    failed(error) {
+      if (!isDatabaseUnavailable(error)) return error;
+      if (until === 0) sqlite.pragma('busy_timeout = 0');
+      until = Date.now() + SQLITE_BUSY_BACKOFF_MS;
+      return databaseUnavailable(error);
+    },
   };
 }
 
@@ -100,29 +138,31 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
  * BEGIN and COMMIT are statements too, so a transaction that cannot start or commit
  * is covered; Kysely rolls back what it began.
  */
-function guardStatement(statement: SQLite.Statement): SqliteStatement {
-  const translate = (error: unknown) => (isDatabaseUnavailable(error) ? databaseUnavailable(error) : error);
+function guardStatement(statement: SQLite.Statement, busy: BusyBackoff): SqliteStatement {
   return {
     reader: statement.reader,
     all(parameters) {
+      busy.check();
       try {
         return statement.all(parameters);
       } catch (error) {
-        throw translate(error);
+        throw busy.failed(error);
       }
     },
     run(parameters) {
+      busy.check();
       try {
         return statement.run(parameters);
       } catch (error) {
-        throw translate(error);
+        throw busy.failed(error);
       }
     },
     *iterate(parameters) {
+      busy.check();
       try {
         yield* statement.iterate(parameters);
       } catch (error) {
-        throw translate(error);
+        throw busy.failed(error);
       }
     },
   };

@@ -78,6 +78,32 @@ describe('SQLite locked by another process', () => {
     expect(retried.body.session.id).toBe(grant.session.id);
   });
 
+  it('concurrent writes all answer 503 within 2 s: only the first waits for the lock, the others are refused at once', async () => {
+    const grants = await Promise.all([1, 2, 3].map(() => bearerLogin(server.url, email)));
+    const started = performance.now();
+    const { result } = await whileLocked(() =>
+      Promise.all([
+        ...grants.map(async (grant) => {
+          const res = await call(server.url, 'POST', '/auth/refresh', { body: { refresh_token: grant.refresh_token } });
+          return { res, ms: performance.now() - started };
+        }),
+        (async () => {
+          const res = await call(server.url, 'POST', '/auth/login', { body: { email, password: PASSWORD, transport: 'bearer' } });
+          return { res, ms: performance.now() - started };
+        })(),
+      ]),
+    );
+    for (const { res, ms } of result) {
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual(contractError('temporarily_unavailable'));
+      expect(ms).toBeLessThan(2000);
+    }
+    // The lock is gone: writes go through at once, back-off or not.
+    for (const grant of grants) {
+      expect((await call(server.url, 'POST', '/auth/refresh', { body: { refresh_token: grant.refresh_token } })).status).toBe(200);
+    }
+  });
+
   it('reads do not wait for the writer: the session check answers 200 while the lock is held', async () => {
     const grant = await bearerLogin(server.url, email);
     const { result: res } = await whileLocked(() => call(server.url, 'GET', '/auth/session', { bearer: grant.access_token }));
