@@ -51,9 +51,12 @@ export function sendError(
   description: string,
   extra: Record<string, unknown> = {},
 ): FastifyReply {
+  // API.md: a response carrying a token has no-store (`401 mfa_required` carries the
+  // mfa_token); no error answer is worth keeping in a cache either.
   return reply
     .code(status)
     .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store')
     .send(JSON.stringify({ error: code, error_description: description, ...extra }));
 }
 

@@ -108,6 +108,8 @@ describe('signing in with a second factor', () => {
       mfa_token: expect.stringMatching(/^lkmfa_[A-Za-z0-9_-]{43}$/),
     });
     expect(first.cookies).toEqual([]);
+    // API.md: a response carrying a token is not stored.
+    expect(first.headers.get('cache-control')).toBe('no-store');
     const sessionsBefore = await server.latchkey.stores.sessions.listActiveForUser(user.id, clock.now());
 
     const done = await loginMfa(first.body.mfa_token, totpCode(secret, clock.now()));
