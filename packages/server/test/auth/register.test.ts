@@ -92,6 +92,20 @@ describe('POST /auth/register', () => {
       expect((await login(email, '\u00e9'.repeat(8))).status).toBe(200);
     });
 
+    it('refuses a password with an unpaired surrogate (400 invalid_request) at sign-up and sign-in: UTF-8 would turn it into U+FFFD and make different passwords one', async () => {
+      const email = uniqueEmail('surrogate');
+      const res = await register({ email, password: '\ud800abcdefghij', name: 'Lone' });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(contractError('invalid_request'));
+      expect((await register({ email, password: '\ufffdabcdefghij', name: 'Replacement' })).status).toBe(201);
+      for (const lone of ['\ud800abcdefghij', '\udc00abcdefghij']) {
+        const attempt = await login(email, lone);
+        expect(attempt.status).toBe(400);
+        expect(attempt.body).toEqual(contractError('invalid_request'));
+      }
+      expect((await login(email, '\ufffdabcdefghij')).status).toBe(200);
+    });
+
     it('refuses the most common passwords, in any letter case, with 400 weak_password', async () => {
       for (const password of ['password', '12345678', 'iloveyou', 'QwertyUIOP', 'password123', 'Password123', 'qwerty123', 'Passw0rd']) {
         const res = await register({ email: uniqueEmail(), password, name: 'Common' });
@@ -102,6 +116,17 @@ describe('POST /auth/register', () => {
   });
 
   describe('email', () => {
+    it('refuses an email or a name with an unpaired surrogate with 400 invalid_request', async () => {
+      for (const body of [
+        { email: `lone\ud800-${process.pid}@example.com`, password: PASSWORD, name: 'Lone' },
+        { email: uniqueEmail(), password: PASSWORD, name: 'Lone \udc00' },
+      ]) {
+        const res = await register(body);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(contractError('invalid_request'));
+      }
+    });
+
     it('trims the email and keeps it unique case-insensitively with 409 email_taken', async () => {
       const local = `Trim.Me-${process.pid}`;
       const res = await register({ email: `  ${local}@Example.com \t`, password: PASSWORD, name: 'Trim' });

@@ -11,8 +11,8 @@ export function normalizeEmail(email: string): string {
 
 // Deliberately loose: one "@", something on each side, a dot in the domain, no spaces,
 // control, invisible formatting (zero-width, bidi overrides), private-use or unassigned
-// characters. Deliverability is proven by mail, not by a regex.
-const EMAIL = /^[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}]{1,64}@[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}]+\.[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}]+$/u;
+// characters, or unpaired surrogates. Deliverability is proven by mail, not by a regex.
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}]{1,64}@[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}]+\.[^\s@\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}]+$/u;
 
 export function isValidEmail(email: string): boolean {
   const trimmed = email.trim();

@@ -4,7 +4,7 @@ import { auditEvent } from '../audit/audit-event.js';
 import type { CoreDeps } from '../deps.js';
 import { EmailTaken, InvalidRequest } from '../errors.js';
 import { isValidEmail, normalizeEmail } from './email.js';
-import { checkPasswordPolicy, normalizePassword } from './password-policy.js';
+import { checkPasswordPolicy, isWellFormedText, normalizePassword } from './password-policy.js';
 
 export type RegisterDeps = Pick<CoreDeps, 'users' | 'hasher' | 'clock' | 'audit' | 'commonPasswords'>;
 
@@ -28,6 +28,7 @@ export async function prepareUser(
   deps: Pick<RegisterDeps, 'hasher' | 'clock' | 'commonPasswords'>,
   input: NewAccount,
 ): Promise<UserRecord> {
+  if (!isWellFormedText(input.name)) throw new InvalidRequest('The name is not valid Unicode text (it holds an unpaired surrogate).');
   const name = input.name.trim().normalize('NFC');
   const nameLength = [...name].length;
   if (nameLength < 1 || nameLength > 100) throw new InvalidRequest('The name must be 1 to 100 characters.');
