@@ -60,6 +60,22 @@ describe('POST /auth/logout', () => {
     expect(again.body).toEqual(contractError('unauthorized', 'logout'));
   });
 
+  it('still says why once the access token has expired as well; an expired token of a live session gets no reason', async () => {
+    const { email } = await account();
+    const ended = await bearerLogin(server.url, email);
+    const live = await bearerLogin(server.url, email);
+    expect((await call(server.url, 'POST', '/auth/logout', { bearer: ended.access_token })).status).toBe(204);
+    server.clock.advance((ended.expires_in + 60) * 1000);
+
+    const res = await whoami(ended.access_token);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(contractError('unauthorized', 'logout'));
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const stale = await whoami(live.access_token);
+    expect(stale.status).toBe(401);
+    expect(stale.body).toEqual(contractError('unauthorized'));
+  });
+
   it('answers 401 unauthorized without credentials', async () => {
     const res = await call(server.url, 'POST', '/auth/logout');
     expect(res.status).toBe(401);

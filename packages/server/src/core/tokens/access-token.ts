@@ -105,6 +105,12 @@ export type AccessTokenFailure =
 const CACHE_LIMIT = 50_000;
 
 /**
+ * A refused token; one refused only because it expired says what it claimed (its
+ * signature and every other check passed), so the caller can tell why its session ended.
+ */
+export type VerifyFailure<C> = { ok: false; failure: Exclude<AccessTokenFailure, 'expired'> } | { ok: false; failure: 'expired'; expiredClaims: C };
+
+/**
  * Verifies access tokens on the hot path: a strict parser, `node:crypto` with the
  * algorithm pinned by the key, and a cache of verified tokens until their `exp`.
  * Whether the session behind a valid token is still alive is the caller's question.
@@ -115,22 +121,24 @@ export class AccessTokenVerifier {
   constructor(private readonly deps: AccessTokenDeps) {}
 
   /** A token of a person's session; client-credentials tokens are refused here. */
-  async verify(token: string): Promise<{ ok: true; claims: AccessClaims } | { ok: false; failure: AccessTokenFailure }> {
+  async verify(token: string): Promise<{ ok: true; claims: AccessClaims } | VerifyFailure<AccessClaims>> {
     const result = await this.verifyAny(token);
-    if (result.ok && !isUserClaims(result.claims)) return { ok: false, failure: 'not_user_token' };
-    return result as { ok: true; claims: AccessClaims } | { ok: false; failure: AccessTokenFailure };
+    if (result.ok ? !isUserClaims(result.claims) : result.failure === 'expired' && !isUserClaims(result.expiredClaims)) {
+      return { ok: false, failure: 'not_user_token' };
+    }
+    return result as { ok: true; claims: AccessClaims } | VerifyFailure<AccessClaims>;
   }
 
   /** A user token or a client-credentials token; callers must tell them apart (`isUserClaims`). */
   async verifyAny(
     token: string,
-  ): Promise<{ ok: true; claims: AccessClaims | ClientAccessClaims } | { ok: false; failure: AccessTokenFailure }> {
+  ): Promise<{ ok: true; claims: AccessClaims | ClientAccessClaims } | VerifyFailure<AccessClaims | ClientAccessClaims>> {
     const nowSec = this.deps.clock.now() / 1000;
     const cached = this.cache.get(token);
     if (cached) {
       if (cached.exp + CLOCK_SKEW > nowSec) return { ok: true, claims: cached };
       this.cache.delete(token);
-      return { ok: false, failure: 'expired' };
+      return { ok: false, failure: 'expired', expiredClaims: cached };
     }
     const parsed = parseCompactJws(token);
     if (!parsed || parsed.header.kid === undefined) return { ok: false, failure: 'malformed' };
@@ -163,7 +171,7 @@ export class AccessTokenVerifier {
     if (claims.iss !== this.deps.config.issuer) return { ok: false, failure: 'wrong_issuer' };
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.includes(this.deps.config.audience)) return { ok: false, failure: 'wrong_audience' };
-    if (claims.exp + CLOCK_SKEW <= nowSec) return { ok: false, failure: 'expired' };
+    if (claims.exp + CLOCK_SKEW <= nowSec) return { ok: false, failure: 'expired', expiredClaims: claims };
     if (typeof claims.nbf === 'number' && claims.nbf - CLOCK_SKEW > nowSec) return { ok: false, failure: 'not_yet_valid' };
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(token, claims);
