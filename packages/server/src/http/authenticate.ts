@@ -23,6 +23,8 @@ export function requestContext(request: FastifyRequest): RequestContext {
   return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : '', requestId: request.id };
 }
 
+const BEARER_SCHEME = /^Bearer(\s|$)/i;
+
 /**
  * Reads the access token from `Authorization: Bearer` or the access cookie, never from
  * the query or body (API.md "Transports"). Cookie-authenticated unsafe requests must
@@ -30,8 +32,10 @@ export function requestContext(request: FastifyRequest): RequestContext {
  */
 export function credentialFrom(request: FastifyRequest): { token: string; transport: Transport } | null {
   const header = request.headers.authorization;
-  if (header !== undefined) return { token: bearerToken(header), transport: 'bearer' };
   const cookie = request.cookies[ACCESS_COOKIE];
+  // An Authorization header of another scheme (Basic added by a proxy in front of the
+  // app) is not a Latchkey credential: the access cookie, when sent, still counts.
+  if (header !== undefined && (BEARER_SCHEME.test(header) || !cookie)) return { token: bearerToken(header), transport: 'bearer' };
   return cookie ? { token: cookie, transport: 'cookie' } : null;
 }
 
@@ -43,7 +47,7 @@ export function credentialFrom(request: FastifyRequest): { token: string; transp
  */
 export function bearerToken(header: string, description = 'The Authorization header must be "Bearer <token>".'): string {
   const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-  if (!match) throw new Unauthorized(description, /^Bearer(\s|$)/i.test(header));
+  if (!match) throw new Unauthorized(description, BEARER_SCHEME.test(header));
   return match[1]!;
 }
 

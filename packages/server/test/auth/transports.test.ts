@@ -89,6 +89,20 @@ describe('the cookie transport', () => {
     expect((await call(server.url, 'GET', '/auth/sessions', { jar })).status).toBe(200);
   });
 
+  it('still reads the access cookie when an Authorization header of another scheme is sent (Basic from a proxy), CSRF included', async () => {
+    const { jar, res: login } = await cookieLogin(server.url, email);
+    const basic = { authorization: `Basic ${Buffer.from('proxy:secret').toString('base64')}` };
+    const res = await call(server.url, 'GET', '/auth/session', { jar, headers: basic });
+    expect(res.status).toBe(200);
+    expect(res.body.session.id).toBe(login.body.session.id);
+    const unsafe = await call(server.url, 'POST', '/auth/logout', { jar, headers: basic });
+    expect(unsafe.status).toBe(403);
+    expect(unsafe.body).toEqual(contractError('csrf_failed'));
+    // A Bearer header always wins over the cookie, valid or not.
+    const bearer = await call(server.url, 'GET', '/auth/session', { jar, headers: { authorization: 'Bearer not-a-token' } });
+    expect(bearer.status).toBe(401);
+  });
+
   it('refuses a cookie-authenticated POST or DELETE without X-CSRF-Token with 403 csrf_failed', async () => {
     const { jar, res: login } = await cookieLogin(server.url, email);
     const requests: Array<[string, string]> = [
