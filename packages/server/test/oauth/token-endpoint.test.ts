@@ -101,7 +101,12 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     ['a grant the client is not registered for', { grant_type: 'authorization_code', code: 'lkac_x' }, 400, 'unauthorized_client'],
     ['a scope outside the registration', { grant_type: 'client_credentials', scope: 'admin' }, 400, 'invalid_scope'],
     ['an OpenID scope for a machine', { grant_type: 'client_credentials', scope: 'openid' }, 400, 'invalid_scope'],
-    ['a scope of spaces only (RFC 6749 §3.3: one scope-token at least)', { grant_type: 'client_credentials', scope: '   ' }, 400, 'invalid_scope'],
+    [
+      'a scope of spaces only (RFC 6749 §3.3: one scope-token at least)',
+      { grant_type: 'client_credentials', scope: '   ' },
+      400,
+      'invalid_scope',
+    ],
   ] as Array<[string, Record<string, string>, number, string]>)('%s', async (_label, form, status, error) => {
     expectOAuthError(await tokenRequest(server, form, { basic: ['machine', machineSecret] }), status, error);
   });

@@ -108,7 +108,8 @@ const CACHE_LIMIT = 50_000;
  * A refused token; one refused only because it expired says what it claimed (its
  * signature and every other check passed), so the caller can tell why its session ended.
  */
-export type VerifyFailure<C> = { ok: false; failure: Exclude<AccessTokenFailure, 'expired'> } | { ok: false; failure: 'expired'; expiredClaims: C };
+export type VerifyFailure<C> =
+  { ok: false; failure: Exclude<AccessTokenFailure, 'expired'> } | { ok: false; failure: 'expired'; expiredClaims: C };
 
 /**
  * Verifies access tokens on the hot path: a strict parser, `node:crypto` with the

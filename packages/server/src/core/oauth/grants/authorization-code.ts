@@ -90,7 +90,8 @@ async function revokeIssued(deps: GrantDeps, sessionId: string | null, userId: s
   const session = sessionId ? await deps.sessions.findById(sessionId) : null;
   // One `authorization_code_reuse` event: with the ended session's details when the
   // replay ended it, on its own when there was nothing left to end.
-  const ended = session !== null && (await endSession(deps, session, 'reuse_detected', ctx, { clientId, revoked: true }, 'authorization_code_reuse'));
+  const ended =
+    session !== null && (await endSession(deps, session, 'reuse_detected', ctx, { clientId, revoked: true }, 'authorization_code_reuse'));
   if (!ended) {
     await deps.audit.record(
       auditEvent('authorization_code_reuse', ctx, deps.clock.now(), { userId, sessionId, data: { clientId, revoked: false } }),
