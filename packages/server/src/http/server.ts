@@ -112,6 +112,17 @@ export async function buildHttpServer(latchkey: Latchkey, options: HttpOptions =
     }
   });
 
+  // API.md: an empty-bodied request (cookie-mode refresh, logout, DELETE) needs no
+  // Content-Type, so whatever type it names does not matter (`fetch` with `body: ''`
+  // sends text/plain). A body of any type but JSON (or a form on /oauth2/*) is refused.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    const error = new Error('unsupported content type') as Error & { statusCode: number; code: string };
+    error.statusCode = 415;
+    error.code = 'FST_ERR_CTP_INVALID_MEDIA_TYPE';
+    done(error, undefined);
+  });
+
   registerErrorHandling(app);
   await app.register(cookie);
   app.addHook('onRequest', (request, _reply, done) => {

@@ -199,6 +199,28 @@ describe('malformed and oversized bodies', () => {
     });
     expect(empty.status).toBe(204);
   });
+
+  it('takes an empty body whatever Content-Type it names (fetch with body "" sends text/plain), CSRF still required', async () => {
+    const { jar } = await cookieLogin(server.url, email);
+    const headers = { cookie: jar.header('/auth/refresh'), 'content-type': 'text/plain;charset=UTF-8' };
+    expect((await raw('POST', '/auth/refresh', { headers, body: '' })).status).toBe(403);
+    const csrf = { 'x-csrf-token': jar.get('__Host-lk_csrf')! };
+    expect((await raw('POST', '/auth/refresh', { headers: { ...headers, ...csrf }, body: '' })).status).toBe(200);
+    const grant = await bearerLogin(server.url, email);
+    const logout = await raw('POST', '/auth/logout', {
+      headers: { authorization: `Bearer ${grant.access_token}`, 'content-type': 'application/octet-stream' },
+      body: '',
+    });
+    expect(logout.status).toBe(204);
+    // A body that is not JSON is still refused.
+    const other = await bearerLogin(server.url, email);
+    const text = await raw('POST', '/auth/logout', {
+      headers: { authorization: `Bearer ${other.access_token}`, 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(text.status).toBe(415);
+    expect(text.body).toEqual(contractError('invalid_request'));
+  });
 });
 
 describe('requests refused before routing', () => {
