@@ -23,6 +23,8 @@ export interface FollowerOptions {
 class NotAnEventStream extends Error {}
 
 const RULES = new Set<RevocationRule>(['session', 'user', 'jti']);
+/** How often a Latchkey server sends a heartbeat comment on the stream. */
+const SERVER_HEARTBEAT_MS = 5000;
 const MAX_PAGES_PER_CATCH_UP = 10_000;
 
 /** Validates one wire event (`at`/`until` are ISO 8601 strings, API.md "Conventions"). */
@@ -85,11 +87,14 @@ export class RevocationFollower {
 
   /**
    * True when the feed has been silent for longer than `boundMs`. An open stream is only
-   * silent once its heartbeats are overdue.
+   * silent once a heartbeat is overdue: a bound shorter than the server's heartbeat
+   * period (plus a second of slack) counts as that, or a healthy stream would fail it
+   * between two beats.
    */
   silentLongerThan(boundMs: number, now: number): boolean {
     const silent = now - this.lastContact;
-    return this.connected ? silent > Math.max(boundMs, this.options.heartbeatTimeoutMs) : silent > boundMs;
+    if (!this.connected) return silent > boundMs;
+    return silent > Math.max(boundMs, Math.min(this.options.heartbeatTimeoutMs, SERVER_HEARTBEAT_MS + 1000));
   }
 
   private contact(): void {
@@ -124,8 +129,11 @@ export class RevocationFollower {
         // Settled by the first catch-up, or here by its failure.
         this.settleFirstAttempt();
       }
-      // Reconnect at once after a clean end, then back off: 0.25 s doubling to 5 s, jittered.
-      if (!this.closed) await this.sleep(failures === 0 ? 50 : Math.min(5000, 250 * 2 ** (failures - 1)) * (0.75 + Math.random() / 2));
+      // Reconnect at once after a clean end, then back off: 0.25 s doubling to 1 s, jittered.
+      // No longer: revocations made while the feed was away are enforced only once it is
+      // back, and the promise is within a second or so (one cheap request a second per
+      // follower is no load for the server, even down).
+      if (!this.closed) await this.sleep(failures === 0 ? 50 : Math.min(1000, 250 * 2 ** (failures - 1)) * (0.75 + Math.random() / 2));
     }
   }
 

@@ -8,6 +8,8 @@ export interface TcpProxy {
   url: string;
   /** Resets every connection and stops listening. */
   cut(): Promise<void>;
+  /** Keeps every connection open but forwards nothing more (a hung peer or a partition); `cut` ends it. */
+  freeze(): void;
   /** Listens again on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -17,6 +19,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
+  let frozen = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = createServer((client) => {
@@ -26,7 +29,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           s.on('close', () => sockets.delete(s));
           s.on('error', () => {});
         }
-        client.pipe(upstream).pipe(client);
+        client.on('data', (chunk) => void (frozen || upstream.write(chunk)));
+        upstream.on('data', (chunk) => void (frozen || client.write(chunk)));
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -38,6 +42,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       });
     });
   const cut = async () => {
+    frozen = false;
     for (const s of sockets) s.resetAndDestroy();
     sockets.clear();
     const closing = server;
@@ -45,5 +50,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
   };
   await listen();
-  return { url: `http://127.0.0.1:${port}`, cut, restore: listen, close: cut };
+  const freeze = () => {
+    frozen = true;
+  };
+  return { url: `http://127.0.0.1:${port}`, cut, freeze, restore: listen, close: cut };
 }
