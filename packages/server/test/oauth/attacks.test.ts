@@ -231,8 +231,18 @@ describe('open redirectors (RFC 9700 §4.11)', () => {
     'javascript:alert(1)',
     '/\t/evil.example',
     'http://127.0.0.1:1/x',
+    'http:\\\\evil.example/',
+    'data:text/html,x',
   ])('the sign-in page refuses return_to=%s', (target) => {
     expect(safeReturnTo(target, server.url)).toBeNull();
+  });
+
+  it('the sign-in page refuses an absolute URL of this origin with credentials in it, and keeps one without', () => {
+    const { host } = new URL(server.url);
+    expect(safeReturnTo(`http://${host}@evil.example/`, server.url)).toBeNull();
+    expect(safeReturnTo(`${server.url}/account?tab=1#x`, server.url)).toBe('/account?tab=1#x');
+    expect(safeReturnTo(`${server.url.toUpperCase()}/account`, server.url)).toBe('/account');
+    expect(safeReturnTo(`${server.url}/login?x=1`, server.url)).toBeNull();
   });
 
   it('does not redirect to the client when the request is refused before the client is known', async () => {

@@ -1,10 +1,12 @@
 /**
- * Where to go after signing in: the `return_to` of the URL when it is a path on this
- * origin, else null. Absolute URLs, other origins, scheme-relative `//evil` and
- * `/\evil` (which browsers read as `//evil`) are refused.
+ * Where to go after signing in: the `return_to` of the URL when it is on this origin (a
+ * path, or an http(s) URL of this very origin), else null. Other origins, other schemes
+ * (`javascript:`), scheme-relative `//evil` and `/\evil` (which browsers read as
+ * `//evil`) are refused.
  */
 export function safeReturnTo(raw: string | null, origin: string): string | null {
-  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return null;
+  if (!raw) return null;
+  if (raw.startsWith('/') ? raw.startsWith('//') || raw.startsWith('/\\') : !/^https?:\/\//i.test(raw)) return null;
   // URL parsers drop tabs and newlines, so "/\t/evil" would become "//evil".
   if ([...raw].some((c) => c < ' ' || c === '\u007f')) return null;
   let url: URL;
