@@ -114,6 +114,15 @@ describeInChromium('the account page', () => {
     const reason = second.locator('#signed-out-reason');
     await reason.waitFor({ timeout: 15_000 });
     expect(await reason.textContent()).toBe('You signed out everywhere.');
+    // "Sign in again" carries the reason: the sign-in page says it too, and does not knock
+    // on the ended session's door (no 401 from /auth/session or /auth/refresh).
+    const refused: string[] = [];
+    second.on('response', (r) => void (r.status() === 401 && refused.push(new URL(r.url()).pathname)));
+    await second.getByRole('link', { name: 'Sign in again' }).click();
+    await second.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('reason') === 'logout_all');
+    expect(await second.locator('#notice').textContent()).toBe('You signed out everywhere.');
+    await second.getByLabel('Email').waitFor();
+    expect(refused).toEqual([]);
     await screenshot(first, 'account-signed-out-everywhere');
     await first.context().close();
     await second.context().close();

@@ -114,6 +114,8 @@ function showSignedOut(reason: EndReason | null): void {
   topActions.replaceChildren();
   topActionsFor = null;
   byId('signed-out-reason').textContent = reasonText(reason);
+  // The sign-in page says why as well, and knows not to try the ended session again.
+  if (reason) byId<HTMLAnchorElement>('sign-in-again').href = `/login?return_to=%2Faccount&reason=${encodeURIComponent(reason)}`;
 }
 
 async function loadDevices(): Promise<void> {

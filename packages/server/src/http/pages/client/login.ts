@@ -128,9 +128,10 @@ byId('switch-account').addEventListener('click', () => {
  * signed-in person here cannot make a redirect loop.
  */
 async function resume(): Promise<void> {
-  if (freshSignIn || !csrfFromCookie()) return;
+  // Sent here because the session ended (`reason`): its cookies are stale, nothing to resume.
+  if (freshSignIn || isEndReason(reason) || !csrfFromCookie()) return;
   const res = await fetch('/auth/session', { credentials: 'same-origin' });
-  if (res.status === 401 && !reason && (await client.refresh().catch(() => null))) {
+  if (res.status === 401 && (await client.refresh().catch(() => null))) {
     location.replace(target);
     return;
   }
