@@ -64,7 +64,7 @@ function guardPool(pool: pg.Pool): PostgresPool {
 }
 
 /** How long a statement waits for a lock another SQLite connection holds. */
-export const SQLITE_BUSY_TIMEOUT_MS = 1500;
+const SQLITE_BUSY_TIMEOUT_MS = 1500;
 
 /** Distinct SQL texts kept compiled; the queries Latchkey builds number far fewer. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -139,24 +139,19 @@ function busyBackoff(sqlite: SQLite.Database): BusyBackoff {
  * is covered; Kysely rolls back what it began.
  */
 function guardStatement(statement: SQLite.Statement, busy: BusyBackoff): SqliteStatement {
+  const guarded = <T>(run: () => T): T => {
+    busy.check();
+    try {
+      return run();
+    } catch (error) {
+      throw busy.failed(error);
+    }
+  };
   return {
     reader: statement.reader,
-    all(parameters) {
-      busy.check();
-      try {
-        return statement.all(parameters);
-      } catch (error) {
-        throw busy.failed(error);
-      }
-    },
-    run(parameters) {
-      busy.check();
-      try {
-        return statement.run(parameters);
-      } catch (error) {
-        throw busy.failed(error);
-      }
-    },
+    all: (parameters) => guarded(() => statement.all(parameters)),
+    run: (parameters) => guarded(() => statement.run(parameters)),
+    // A generator fails while it is read, so it is guarded around the reading.
     *iterate(parameters) {
       busy.check();
       try {
