@@ -12,18 +12,24 @@ export interface Authenticated {
 
 export type AuthenticateDeps = Pick<CoreDeps, 'verifier' | 'sessions' | 'liveness' | 'clock' | 'audit'> & EndSessionDeps;
 
+/** The session a token names, if it is that person's; null otherwise. */
+async function sessionOf(deps: AuthenticateDeps, claims: AccessClaims): Promise<SessionRecord | null> {
+  // Cheap and cluster-correct: a node re-reads only what it cannot trust (SessionLiveness).
+  const session = await deps.liveness.find(claims.sid);
+  return session && session.userId === claims.sub ? session : null;
+}
+
 /** Why the session of a genuine but expired token ended; null while it lives on (the holder should refresh). */
 async function endedReason(deps: AuthenticateDeps, claims: AccessClaims): Promise<EndReason | null> {
   let session: SessionRecord | null;
   try {
-    session = await deps.liveness.find(claims.sid);
+    session = await sessionOf(deps, claims);
   } catch (error) {
     // The token is expired whatever the database says: a 401 without the reason, not a 503.
     if (error instanceof TemporarilyUnavailable) return null;
     throw error;
   }
-  if (!session || session.userId !== claims.sub) return null;
-  return lapsedReason(session, deps.clock.now());
+  return session && lapsedReason(session, deps.clock.now());
 }
 
 /**
@@ -37,9 +43,8 @@ export async function authenticateAccessToken(deps: AuthenticateDeps, token: str
     const ended = result.failure === 'expired' ? await endedReason(deps, result.expiredClaims) : null;
     throw new Unauthorized('The access token is invalid or expired.', true, ended ?? undefined, result.failure);
   }
-  // Cheap and cluster-correct: a node re-reads only what it cannot trust (SessionLiveness).
-  const session = await deps.liveness.find(result.claims.sid);
-  if (!session || session.userId !== result.claims.sub) {
+  const session = await sessionOf(deps, result.claims);
+  if (!session) {
     throw new Unauthorized('The access token is invalid or expired.', true, undefined, 'no such session');
   }
   const reason = lapsedReason(session, deps.clock.now());
