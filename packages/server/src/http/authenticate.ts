@@ -25,6 +25,12 @@ export function requestContext(request: FastifyRequest): RequestContext {
 
 const BEARER_SCHEME = /^Bearer(\s|$)/i;
 
+/** Whether the request names a bearer token; another scheme (Basic from a proxy) is no credential of ours. */
+export function hasBearerHeader(request: FastifyRequest): boolean {
+  const header = request.headers.authorization;
+  return header !== undefined && BEARER_SCHEME.test(header);
+}
+
 /**
  * Reads the access token from `Authorization: Bearer` or the access cookie, never from
  * the query or body (API.md "Transports"). Cookie-authenticated unsafe requests must
@@ -35,7 +41,7 @@ export function credentialFrom(request: FastifyRequest): { token: string; transp
   const cookie = request.cookies[ACCESS_COOKIE];
   // An Authorization header of another scheme (Basic added by a proxy in front of the
   // app) is not a Latchkey credential: the access cookie, when sent, still counts.
-  if (header !== undefined && (BEARER_SCHEME.test(header) || !cookie)) return { token: bearerToken(header), transport: 'bearer' };
+  if (header !== undefined && (hasBearerHeader(request) || !cookie)) return { token: bearerToken(header), transport: 'bearer' };
   return cookie ? { token: cookie, transport: 'cookie' } : null;
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { CsrfFailed } from '../core/errors.js';
-import { csrfHeaderMatchesCookie } from './authenticate.js';
+import { csrfHeaderMatchesCookie, hasBearerHeader } from './authenticate.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.js';
 
 /**
@@ -20,7 +20,8 @@ const JSON_APIS = /^\/(auth|admin)\//;
  * looks at it, rather than letting body parsing answer 415 first.
  */
 export function refuseForgedFormPosts(request: FastifyRequest): void {
-  if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return;
+  // A bearer request carries no ambient credential; a Basic header beside the cookies does not make one.
+  if (SAFE_METHODS.has(request.method) || hasBearerHeader(request)) return;
   const type = request.headers['content-type'];
   if (typeof type !== 'string' || !FORM_TYPES.test(type) || !JSON_APIS.test(request.url)) return;
   const site = request.headers['sec-fetch-site'];

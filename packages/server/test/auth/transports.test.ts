@@ -98,6 +98,14 @@ describe('the cookie transport', () => {
     const unsafe = await call(server.url, 'POST', '/auth/logout', { jar, headers: basic });
     expect(unsafe.status).toBe(403);
     expect(unsafe.body).toEqual(contractError('csrf_failed'));
+    // A forged form post is refused as one before its body is read, Basic header or not.
+    const form = await call(server.url, 'POST', '/auth/logout', {
+      jar,
+      headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
+    expect(form.status).toBe(403);
+    expect(form.body).toEqual(contractError('csrf_failed'));
     // A Bearer header always wins over the cookie, valid or not.
     const bearer = await call(server.url, 'GET', '/auth/session', { jar, headers: { authorization: 'Bearer not-a-token' } });
     expect(bearer.status).toBe(401);
